@@ -1,0 +1,104 @@
+/**
+ * `npm run bench`: throughput and memory of sgwatch on generated CloudTrail logs.
+ *
+ *  (a) reading + gunzip + JSON.parse alone          — the floor any tool pays
+ *  (b) the library: read, normalise, evaluate        — target b/a ≤ 2
+ *  (c) the CLI end to end, `--format json`           — target c/a ≤ 4, peak RSS ≤ 300 MB
+ * at 10,000 and 100,000 records (cost must grow linearly), each in a fresh
+ * process, best of RUNS runs. Results go to stdout and bench/out/results.json.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.join(here, '..');
+const outDir = path.join(here, 'out');
+const RUNS = Number(process.env.BENCH_RUNS ?? 2);
+const SIZES = (process.env.BENCH_SIZES ?? '10000,100000').split(',').map(Number);
+const { generate } = require('./generate.cjs');
+
+interface Measure {
+  records: number;
+  ms: number;
+  maxRssMb: number;
+}
+
+function node(args: string[], env: NodeJS.ProcessEnv = {}): { stdout: string; status: number | null; stderr: string } {
+  const r = spawnSync(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 1 << 26 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+function measureInProcess(mode: 'parse' | 'library', dir: string): Measure {
+  const r = node([path.join(here, 'measure.cjs'), mode, dir]);
+  if (r.status !== 0) throw new Error(`measure ${mode} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+function measureCli(dir: string, records: number, extra: string[] = []): Measure {
+  const rssFile = path.join(outDir, 'cli-rss.txt');
+  const start = process.hrtime.bigint();
+  const r = spawnSync(
+    process.execPath,
+    [path.join(root, 'bin/sgwatch.js'), 'replay', dir, '--format', 'json', '--no-progress', ...extra],
+    {
+      cwd: outDir,
+      env: { ...process.env, NODE_OPTIONS: `--require ${path.join(here, 'rss.cjs')}`, SGWATCH_BENCH_RSS_FILE: rssFile },
+      stdio: ['ignore', fs.openSync('/dev/null', 'w'), 'pipe'],
+      encoding: 'utf8',
+    },
+  );
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) throw new Error(`CLI exited ${r.status}: ${r.stderr}`);
+  return { records, ms, maxRssMb: Number(fs.readFileSync(rssFile, 'utf8')) };
+}
+
+function best(fn: () => Measure): Measure {
+  let b: Measure | undefined;
+  for (let i = 0; i < RUNS; i++) {
+    const m = fn();
+    if (!b || m.ms < b.ms) b = { ...m, maxRssMb: Math.max(m.maxRssMb, b?.maxRssMb ?? 0) };
+  }
+  return b!;
+}
+
+const rate = (m: Measure) => Math.round(m.records / (m.ms / 1000));
+const mb = (n: number) => `${n.toFixed(0)} MB`;
+
+fs.mkdirSync(outDir, { recursive: true });
+const report: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, runs: RUNS, sizes: {} };
+console.log(`sgwatch bench — node ${process.version}, ${os.cpus().length} cpus, best of ${RUNS}\n`);
+
+const perSize: Record<number, { a: Measure; b: Measure; c: Measure }> = {};
+for (const n of SIZES) {
+  const dir = path.join(outDir, `log-${n}`);
+  const bytes = generate(dir, n);
+  const a = best(() => measureInProcess('parse', dir));
+  const b = best(() => measureInProcess('library', dir));
+  const c = best(() => measureCli(dir, n, ['--store', 'memory']));
+  perSize[n] = { a, b, c };
+  console.log(`${n.toLocaleString('en')} records (${(bytes / 1e6).toFixed(0)} MB of JSON in ${fs.readdirSync(dir).length} gzipped files)`);
+  console.log(`  (a) read + JSON.parse      ${String(rate(a)).padStart(8)} records/s  ${a.ms.toFixed(0).padStart(6)} ms  peak ${mb(a.maxRssMb)}`);
+  console.log(`  (b) library               ${String(rate(b)).padStart(8)} records/s  ${b.ms.toFixed(0).padStart(6)} ms  peak ${mb(b.maxRssMb)}   b/a = ${(b.ms / a.ms).toFixed(2)} (target ≤ 2)`);
+  console.log(`  (c) CLI --format json     ${String(rate(c)).padStart(8)} records/s  ${c.ms.toFixed(0).padStart(6)} ms  peak ${mb(c.maxRssMb)}   c/a = ${(c.ms / a.ms).toFixed(2)} (target ≤ 4)`);
+  (report.sizes as Record<string, unknown>)[n] = {
+    jsonBytes: bytes,
+    a: { ...a, recordsPerSec: rate(a) },
+    b: { ...b, recordsPerSec: rate(b), ratio: b.ms / a.ms },
+    c: { ...c, recordsPerSec: rate(c), ratio: c.ms / a.ms },
+  };
+}
+if (SIZES.length >= 2) {
+  const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];
+  const scale = large / small;
+  const growth = (k: 'a' | 'b' | 'c') => perSize[large][k].ms / perSize[small][k].ms;
+  console.log(`\nlinearity: ${small.toLocaleString('en')} → ${large.toLocaleString('en')} records (×${scale}): time ×${growth('a').toFixed(1)} (a), ×${growth('b').toFixed(1)} (b), ×${growth('c').toFixed(1)} (c)`);
+  report.linearity = { scale, a: growth('a'), b: growth('b'), c: growth('c') };
+}
+
+fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
+console.log(`\nwritten: bench/out/results.json`);

@@ -1,0 +1,76 @@
+/**
+ * The `sgwatch` command line. Each command lives in bin/commands/; this file
+ * only wires them to commander and turns thrown user errors into exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { SEVERITIES } from '../lib/model';
+import { replayCommand, type ReplayFlags } from './commands/replay';
+import { policyShowCommand, policyValidateCommand } from './commands/policy';
+import { UserError } from './commands/errors';
+
+export { UserError };
+
+export async function main(argv: string[]): Promise<number> {
+  let code = 0;
+  const program = new Command('sgwatch')
+    .description('Watch AWS security-group changes: judge CloudTrail records against a policy, store, alert, revoke.')
+    .showHelpAfterError('(run sgwatch --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  const severityOption = (flags: string, desc: string) => new Option(flags, desc).choices(SEVERITIES as unknown as string[]);
+
+  program
+    .command('replay')
+    .description('Evaluate CloudTrail records: files, folders (walked in name order) or - for stdin.')
+    .argument('<paths...>', 'files, folders, or - for standard input')
+    .option('--policy <file>', 'policy file (YAML); default: the built-in policy')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--remediate <mode>', 'remediation: off, dry-run (plan only) or enforce (needs --yes)').choices(['off', 'dry-run', 'enforce']).default('dry-run'))
+    .option('--yes', 'confirm --remediate enforce: really revoke rules with your AWS credentials')
+    .addOption(severityOption('--fail-on <severity>', 'exit 1 when a finding reaches this severity'))
+    .option('--all', 'text format: also list ignored records (not security-group changes)')
+    .option('--no-color', 'no colours in text output')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(async (paths: string[], flags: ReplayFlags) => {
+      code = await replayCommand(paths, flags);
+    });
+
+  const policy = program.command('policy').description('Check or print a policy.');
+  policy
+    .command('validate')
+    .description('Validate a policy file; exit 1 when it has errors.')
+    .argument('<file>')
+    .action(async (file: string) => {
+      code = await policyValidateCommand(file);
+    });
+  policy
+    .command('show')
+    .description('Print the effective policy (defaults filled in) as YAML.')
+    .option('--policy <file>', 'policy file; default: the built-in policy')
+    .action(async (flags: { policy?: string }) => {
+      code = await policyShowCommand(flags.policy);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; usage errors are bad input.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof UserError) {
+      process.stderr.write(`sgwatch: ${err.message}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`sgwatch: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.SGWATCH_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    return 70;
+  }
+  return code;
+}
+
+// The library, for the benchmark and for scripts that embed sgwatch.
+export { replayResults } from '../lib/replay';
+export { processRecord } from '../lib/process';
+export { defaultPolicy, loadPolicyFile } from '../lib/policy';

@@ -1,0 +1,79 @@
+/**
+ * `--format json`: one JSON object per line per record (the output contract).
+ */
+import type { Finding, Result, RuleSource } from '../../lib/model';
+
+export function sourceText(source: RuleSource | undefined): string | null {
+  if (!source) return null;
+  switch (source.kind) {
+    case 'cidr4':
+    case 'cidr6':
+      return source.cidr;
+    case 'prefix-list':
+      return source.prefixListId;
+    case 'group': {
+      const id = source.groupId ?? source.groupName ?? '?';
+      return source.ownerAccount ? `${source.ownerAccount}/${id}` : id;
+    }
+  }
+}
+
+function findingJson(f: Finding) {
+  const t = f.target;
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    message: f.message,
+    direction: t?.direction ?? null,
+    protocol: t?.protocol ?? null,
+    fromPort: t?.fromPort ?? null,
+    toPort: t?.toPort ?? null,
+    source: sourceText(t?.source),
+    sourceType: t?.source?.kind ?? null,
+    ruleId: t?.ruleId ?? null,
+    description: t?.description ?? null,
+  };
+}
+
+export interface JsonExtras {
+  /** What the pipeline did (stored, alerts, remediation outcome), when it ran. */
+  pipeline?: unknown;
+}
+
+export function toJsonObject(result: Result, extras: JsonExtras = {}) {
+  const c = result.change;
+  const meta = c ?? result.ignored;
+  const v = result.verdict;
+  return {
+    source: result.source,
+    eventId: meta?.eventId ?? null,
+    eventName: meta?.eventName ?? null,
+    eventTime: meta?.eventTime ?? null,
+    account: meta?.account ?? null,
+    region: meta?.region ?? null,
+    actor: meta?.actor ?? null,
+    groupId: c?.groupId ?? null,
+    ...(c?.groupName ? { groupName: c.groupName } : {}),
+    ...(c?.groupIds ? { groupIds: c.groupIds, resourceId: c.resourceId ?? null } : {}),
+    outcome: v.outcome,
+    severity: v.severity,
+    findings: v.findings.map(findingJson),
+    exceptions: v.exceptions.map((e) => ({
+      id: e.id,
+      reason: e.reason,
+      until: e.until ?? null,
+      rule: e.rule,
+      ruleId: e.target?.ruleId ?? null,
+      source: sourceText(e.target?.source),
+    })),
+    remediation: v.remediation,
+    ...(c?.error ? { callError: c.error } : {}),
+    ...(result.ignored && v.outcome === 'ignored' ? { reason: result.ignored.reason } : {}),
+    ...(extras.pipeline !== undefined ? { pipeline: extras.pipeline } : {}),
+    ...(result.error ? { error: result.error } : {}),
+  };
+}
+
+export function toJsonLine(result: Result, extras?: JsonExtras): string {
+  return JSON.stringify(toJsonObject(result, extras));
+}

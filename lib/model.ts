@@ -1,0 +1,203 @@
+/**
+ * The shared vocabulary of sgwatch: what a security-group change is once a
+ * CloudTrail record has been normalised, and what the policy says about it.
+ *
+ * Every module speaks these types: `cloudtrail/` produces `Change`,
+ * `policy/` turns a `Change` into a `Verdict`, the pipeline stores and
+ * alerts on a `Result`, and the CLI prints it. Keep this file free of logic.
+ */
+
+export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+/** A result's severity: its worst finding's, or `none` without findings. */
+export type ResultSeverity = Severity | 'none';
+
+export const OUTCOMES = ['violation', 'compliant', 'ignored', 'failed-call', 'invalid'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+export type Direction = 'ingress' | 'egress';
+
+/**
+ * The peer of a rule: where ingress comes from, or where egress goes to.
+ * CIDRs are kept as written in the record (`198.51.100.7/0`); `lib/net` masks
+ * host bits before judging them.
+ */
+export type RuleSource =
+  | { kind: 'cidr4'; cidr: string }
+  | { kind: 'cidr6'; cidr: string }
+  /** ownerAccount: the `userId` of the reference; absent means the event's account. */
+  | { kind: 'group'; groupId?: string; groupName?: string; ownerAccount?: string }
+  | { kind: 'prefix-list'; prefixListId: string };
+
+/** What the call did to one rule. */
+export type RuleAction = 'add' | 'remove' | 'modify' | 'describe';
+
+/** One rule per source: a permission with two CIDRs becomes two rules. */
+export interface RuleChange {
+  action: RuleAction;
+  direction: Direction;
+  /** Lower-case: `tcp`, `udp`, `icmp`, `icmpv6`, `-1` (all), or another IP protocol number as text. */
+  protocol: string;
+  /** Ports for tcp/udp; ICMP type (from) and code (to) for icmp/icmpv6; null for `-1` or when unknown. */
+  fromPort: number | null;
+  toPort: number | null;
+  /** Undefined only when the record names the rule by id alone (revoke by `SecurityGroupRuleIds`). */
+  source?: RuleSource;
+  description?: string;
+  /** The `sgr-` id, when the record carries it. */
+  ruleId?: string;
+}
+
+/** How the caller came: derived from userAgent, invokedBy and identity type. */
+export type ActorVia =
+  | 'console'
+  | 'cli'
+  | 'sdk'
+  | 'cloudformation'
+  | 'terraform'
+  | 'aws-service'
+  | 'sgwatch'
+  | 'unknown';
+
+export interface Actor {
+  /** The caller's ARN (for an assumed role: the `assumed-role/...` session ARN). */
+  arn?: string;
+  /** userIdentity.type: IAMUser, AssumedRole, Root, AWSService, FederatedUser, ... */
+  type?: string;
+  principalId?: string;
+  accountId?: string;
+  /** A readable name: the user name, or `role/session` for an assumed role. */
+  name?: string;
+  /** For assumed roles: the role's own ARN (`sessionContext.sessionIssuer.arn`). */
+  roleArn?: string;
+  sourceIp?: string;
+  userAgent?: string;
+  invokedBy?: string;
+  via: ActorVia;
+  mfa?: boolean;
+}
+
+export type ChangeKind =
+  | 'authorize' // Authorize*: rules added
+  | 'revoke' // Revoke*: rules removed
+  | 'modify-rules' // ModifySecurityGroupRules: rules replaced in place
+  | 'update-descriptions' // UpdateSecurityGroupRuleDescriptions*: descriptions only
+  | 'create-group'
+  | 'delete-group'
+  | 'set-groups'; // groupSet on an instance or network interface
+
+export interface CallError {
+  /** As recorded, e.g. `Client.UnauthorizedOperation`. */
+  code: string;
+  message?: string;
+  /** True when the call was refused for lack of permission. */
+  denied: boolean;
+}
+
+/** A CloudTrail record about a security group, normalised. */
+export interface Change {
+  eventId: string;
+  eventName: string;
+  /** ISO-8601 (UTC). */
+  eventTime: string;
+  account: string;
+  region: string;
+  eventSource: string;
+  actor: Actor;
+  kind: ChangeKind;
+  /** The group changed; null when the record names it only by name or not at all (set-groups). */
+  groupId: string | null;
+  groupName?: string;
+  vpcId?: string;
+  /** set-groups: the complete new set of groups of the resource. */
+  groupIds?: string[];
+  /** set-groups: the instance (`i-`) or network interface (`eni-`) whose groups changed. */
+  resourceId?: string;
+  rules: RuleChange[];
+  /** Rule ids named without their content (revoke by `SecurityGroupRuleIds`). */
+  ruleIds?: string[];
+  /** Present when the call failed: nothing changed. */
+  error?: CallError;
+  /** Request id, useful to link sgwatch's own revoke back to its origin. */
+  requestId?: string;
+}
+
+/** A record that is not a security-group change (kept so every input yields one result). */
+export interface IgnoredRecord {
+  eventId?: string;
+  eventName?: string;
+  eventTime?: string;
+  account?: string;
+  region?: string;
+  eventSource?: string;
+  actor?: Actor;
+  reason: string;
+}
+
+export type NormaliseResult =
+  | { status: 'change'; change: Change }
+  | { status: 'ignored'; record: IgnoredRecord }
+  | { status: 'invalid'; error: string; record?: IgnoredRecord };
+
+export interface Finding {
+  /** A policy rule id, e.g. `public-admin-port`. */
+  rule: string;
+  severity: Severity;
+  /** A sentence for people: what is exposed and why it matters. */
+  message: string;
+  /** The rule of the change this finding is about (absent for call-level findings). */
+  target?: RuleChange;
+  /** The policy rule's remediation for this finding. */
+  remediation: 'revoke' | 'alert';
+}
+
+export interface AppliedException {
+  /** The exception's id in the policy, or its index as `exceptions[3]`. */
+  id: string;
+  reason: string;
+  until?: string;
+  /** The finding it silenced. */
+  rule: string;
+  target?: RuleChange;
+}
+
+export type RemediationMode = 'off' | 'dry-run' | 'enforce';
+
+/** A permission to revoke when the record carries no `sgr-` ids. */
+export interface Permission {
+  direction: Direction;
+  protocol: string;
+  fromPort: number | null;
+  toPort: number | null;
+  source: RuleSource;
+}
+
+export interface RemediationPlan {
+  mode: RemediationMode;
+  action: 'revoke' | 'none';
+  /** Exactly the `sgr-` ids of the offending rules, no others. */
+  ruleIds: string[];
+  /** Offending permissions without an id (old records). */
+  permissions: Permission[];
+  /** Why nothing is done although a finding asked for revoke (alert-only actor, mode off, ...). */
+  reason?: string;
+}
+
+export interface Verdict {
+  outcome: Outcome;
+  severity: ResultSeverity;
+  findings: Finding[];
+  exceptions: AppliedException[];
+  remediation: RemediationPlan;
+}
+
+/** One output per input record. */
+export interface Result {
+  /** `<path>#<index in file>` */
+  source: string;
+  change?: Change;
+  ignored?: IgnoredRecord;
+  verdict: Verdict;
+  /** For `invalid`: what is wrong. */
+  error?: string;
+}

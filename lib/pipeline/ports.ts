@@ -1,0 +1,103 @@
+/**
+ * The pipeline's ports: normalise → evaluate → store → notify → remediate.
+ * Each side effect sits behind one of these small interfaces, so that the
+ * Lambda (DynamoDB, SNS, Slack, EC2), the local replay (embedded store,
+ * console, local webhook) and the tests can plug in their own.
+ */
+import type { Change, RemediationMode, Result, Severity } from '../model';
+
+/** Status of one side-effect step of a record. */
+export type StepState = 'pending' | 'done' | 'skipped' | 'failed';
+
+export interface StepStatus {
+  state: StepState;
+  at?: string;
+  /** Why it failed or was skipped. */
+  detail?: string;
+  attempts?: number;
+  /**
+   * While a step is being performed (state `pending`), the invocation that
+   * claimed it holds it until this ISO time; a concurrent delivery of the same
+   * event does not perform it twice, and a crashed invocation's claim expires.
+   */
+  leaseUntil?: string;
+}
+
+export type StepName = 'notifySns' | 'notifySlack' | 'notifyConsole' | 'remediate';
+
+/** What was actually done to the offending rules. */
+export interface RemediationOutcome {
+  mode: RemediationMode;
+  /** revoked: sgwatch removed them; would-revoke: dry-run; alert-only: policy/actor/mode said no; already-gone: not found; failed */
+  status: 'revoked' | 'would-revoke' | 'alert-only' | 'already-gone' | 'failed' | 'none';
+  ruleIds: string[];
+  permissionsRevoked: number;
+  detail?: string;
+}
+
+/**
+ * One stored record: a change, its verdict and what sgwatch did about it.
+ * Keyed by CloudTrail eventID, so a redelivered event finds its record.
+ */
+export interface HistoryRecord {
+  eventId: string;
+  result: Result;
+  steps: Partial<Record<StepName, StepStatus>>;
+  remediation?: RemediationOutcome;
+  /** Links between related records, e.g. a change and sgwatch's own revoke of it. */
+  links?: { remediatedBy?: string; remediationOf?: string };
+  storedAt: string;
+  /** Retention: epoch seconds after which DynamoDB TTL may delete the record. */
+  expiresAt?: number;
+}
+
+export interface HistoryQuery {
+  limit?: number;
+  /** ISO time: only records at or after it. */
+  since?: string;
+}
+
+export interface FindingsQuery extends HistoryQuery {
+  minSeverity?: Severity;
+}
+
+export interface ChangeStore {
+  /** Writes the record unless one with the same eventId exists; returns the stored one either way. */
+  putIfAbsent(record: HistoryRecord): Promise<{ created: boolean; record: HistoryRecord }>;
+  get(eventId: string): Promise<HistoryRecord | undefined>;
+  /** Records a step's status (and optionally the remediation outcome / links) on an existing record. */
+  updateStep(eventId: string, step: StepName, status: StepStatus, extra?: Pick<HistoryRecord, 'remediation' | 'links'>): Promise<void>;
+  /** The changes of one group, newest first. */
+  history(groupId: string, query?: HistoryQuery): Promise<HistoryRecord[]>;
+  /** Recent records with findings at or above a severity, newest first. */
+  findings(query?: FindingsQuery): Promise<HistoryRecord[]>;
+  /**
+   * Compare-and-set of one step's status: writes `next` only if the stored
+   * status still equals `expected` (same state and attempts; undefined = no
+   * status yet). Returns false when another invocation changed it first.
+   * The pipeline uses it to claim a step before performing it.
+   */
+  claimStep?(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus): Promise<boolean>;
+  /** Merges links into an existing record's links (other links are kept). */
+  addLinks?(eventId: string, links: NonNullable<HistoryRecord['links']>): Promise<void>;
+  close?(): Promise<void>;
+}
+
+/** An alert as the notifiers receive it. */
+export interface Alert {
+  record: HistoryRecord;
+  /** What sgwatch did or planned about the offending rules. */
+  remediation?: RemediationOutcome;
+  /** Why this alert is sent: a violation, a denied attempt, or a remediation failure. */
+  reason: 'violation' | 'denied-change-attempt' | 'remediation-failed';
+}
+
+export interface Notifier {
+  readonly name: 'sns' | 'slack' | 'console';
+  send(alert: Alert): Promise<void>;
+}
+
+export interface Remediator {
+  /** Revokes exactly the planned rule ids / permissions of the change. */
+  revoke(change: Change, plan: Result['verdict']['remediation']): Promise<RemediationOutcome>;
+}

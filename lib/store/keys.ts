@@ -1,0 +1,49 @@
+/**
+ * Item keys and index attributes of a stored record, shared by the DynamoDB
+ * and the in-memory store so that both order and filter identically.
+ */
+import { SEVERITIES, type Severity } from '../model';
+import type { HistoryRecord } from '../pipeline/ports';
+
+export const RECORD_SK = 'RECORD';
+export const BUCKETS_PK = 'FINDING-BUCKETS';
+
+export const recordPk = (eventId: string): string => `EV#${eventId}`;
+export const groupPk = (groupId: string): string => `SG#${groupId}`;
+/** Newest first by event time; the event id breaks ties and keeps keys unique. */
+export const historySk = (record: HistoryRecord): string => `${eventTimeOf(record)}#${record.eventId}`;
+/** Month bucket (`YYYY-MM`) of the findings index, one partition per bucket and severity. */
+export const findingsBucket = (record: HistoryRecord): string => eventTimeOf(record).slice(0, 7);
+export const findingsPk = (bucket: string, severity: Severity): string => `FIND#${bucket}#${severity}`;
+
+export function eventTimeOf(record: HistoryRecord): string {
+  return record.result.change?.eventTime ?? record.result.ignored?.eventTime ?? record.storedAt;
+}
+
+/**
+ * The groups whose history shows this record: the changed group, and for a
+ * set-groups change (instance / ENI groupSet) every group of the new set.
+ */
+export function groupsOf(record: HistoryRecord): string[] {
+  const change = record.result.change;
+  if (!change) return [];
+  const groups = new Set<string>();
+  if (change.groupId) groups.add(change.groupId);
+  for (const g of change.groupIds ?? []) if (g) groups.add(g);
+  return [...groups];
+}
+
+/** The severity under which the record appears in the findings index, or undefined (not indexed). */
+export function findingsSeverityOf(record: HistoryRecord): Severity | undefined {
+  if (record.result.verdict.findings.length === 0) return undefined;
+  const s = record.result.verdict.severity;
+  return s === 'none' ? undefined : s;
+}
+
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+export const severitiesAtOrAbove = (min: Severity = 'info'): Severity[] => SEVERITIES.filter((s) => severityRank(s) >= severityRank(min));
+
+/** JSON round trip: what a DynamoDB write then read returns (undefined fields dropped, fresh copy). */
+export function snapshot<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

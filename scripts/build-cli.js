@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Bundles the `sgwatch` command line (bin/cli.ts) into dist/cli.js with esbuild.
+ * Runs at `npm ci` (the `prepare` script), on demand from bin/sgwatch.js when
+ * dist/ is missing, and before the benchmark. Dependencies stay external: the
+ * CLI runs from the project with its node_modules.
+ */
+const path = require('node:path');
+
+const root = path.join(__dirname, '..');
+
+function options() {
+  return {
+    absWorkingDir: root,
+    entryPoints: { cli: 'bin/cli.ts' },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    packages: 'external',
+    loader: { '.yml': 'text' },
+    sourcemap: 'linked',
+    logLevel: 'warning',
+  };
+}
+
+function buildSync() {
+  require('esbuild').buildSync(options());
+}
+
+module.exports = { buildSync, options };
+
+if (require.main === module) {
+  try {
+    buildSync();
+  } catch (err) {
+    // esbuild has already printed the located errors.
+    process.exitCode = 1;
+  }
+}
