@@ -16,6 +16,7 @@ export default defineConfig({
   plugins: [yamlAsText],
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     environment: 'node',
     testTimeout: 20_000,
     env: {

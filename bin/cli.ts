@@ -7,6 +7,7 @@ import { SEVERITIES } from '../lib/model';
 import { replayCommand, type ReplayFlags } from './commands/replay';
 import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
+import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
 
 export { UserError };
 
@@ -32,8 +33,42 @@ export async function main(argv: string[]): Promise<number> {
     .option('--all', 'text format: also list ignored records (not security-group changes)')
     .option('--no-color', 'no colours in text output')
     .option('--no-progress', 'no progress bar on stderr')
+    .addOption(new Option('--store <store>', 'where records are kept: embedded (DynamoDB-compatible, under .sgwatch/) or memory').choices(['embedded', 'memory']).default('embedded'))
+    .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+    .option('--dynamodb-endpoint <url>', 'use this DynamoDB endpoint instead of the embedded store')
+    .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
+    .option('--slack-webhook <url>', 'send Slack alerts to this incoming webhook')
+    .option('--sns-topic <arn>', 'publish alerts to this SNS topic with your AWS credentials')
+    .option('--console-alerts', 'print each alert on stderr')
+    .addOption(severityOption('--min-alert-severity <severity>', 'alert on violations at or above this severity').default('medium'))
+    .option('--self-role <arn...>', "sgwatch's own remediation role(s): their revokes are linked, not alerted")
     .action(async (paths: string[], flags: ReplayFlags) => {
       code = await replayCommand(paths, flags);
+    });
+
+  const storeOptions = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+      .option('--limit <n>', 'at most this many records', '50')
+      .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date')
+      .addOption(new Option('--store <store>', 'embedded (under .sgwatch/) or memory').choices(['embedded', 'memory']).default('embedded'))
+      .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+      .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
+      .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
+      .option('--no-color', 'no colours');
+
+  storeOptions(program.command('history'))
+    .description("A group's change history, newest first: time, actor, change, verdict, action.")
+    .argument('<group-id>')
+    .action(async (groupId: string, flags: QueryFlags) => {
+      code = await historyCommand(groupId, flags);
+    });
+
+  storeOptions(program.command('findings'))
+    .description('Recent findings across groups, newest first.')
+    .addOption(severityOption('--severity <severity>', 'at or above this severity (default low)'))
+    .action(async (flags: QueryFlags) => {
+      code = await findingsCommand(flags);
     });
 
   const policy = program.command('policy').description('Check or print a policy.');

@@ -10,10 +10,12 @@ import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
 import { LineWriter } from '../output/writer';
+import { PipelineError, runPipeline, type PipelineOutcome } from '../../lib/pipeline/run';
 import { UserError } from './errors';
+import { openLocalPipeline, type LocalPipelineFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
 
-export interface ReplayFlags {
+export interface ReplayFlags extends LocalPipelineFlags {
   policy?: string;
   format: 'text' | 'json';
   remediate: RemediationMode;
@@ -44,6 +46,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const failRank = flags.failOn ? SEVERITIES.indexOf(flags.failOn) : Infinity;
   let failHit = false;
   let invalid = false;
+  let stepFailures = 0;
+  const pipeline = await openLocalPipeline(flags, mode);
 
   try {
     for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin })) {
@@ -51,8 +55,23 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       const v = result.verdict;
       if (v.outcome === 'invalid') invalid = true;
       if (!failHit && v.findings.some((f) => SEVERITIES.indexOf(f.severity) >= failRank)) failHit = true;
+      let ran: PipelineOutcome | undefined;
+      let failure: string | undefined;
+      if (v.outcome !== 'ignored' && v.outcome !== 'invalid') {
+        try {
+          ran = await runPipeline(result, pipeline.deps);
+        } catch (err) {
+          stepFailures++;
+          if (err instanceof PipelineError) {
+            ran = err.outcome;
+            failure = err.failures.map((f) => `${f.step}: ${f.message}`).join('; ');
+          } else {
+            failure = `store: ${(err as Error).message}`;
+          }
+        }
+      }
       if (flags.format === 'json') {
-        await out.line(toJsonLine(result));
+        await out.line(toJsonLine(result, ran || failure ? { pipeline: pipelineJson(ran, failure) } : {}));
         continue;
       }
       summary.add(result);
@@ -60,16 +79,51 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         summary.hiddenIgnored++;
         continue;
       }
-      await out.line(textLine(result, p));
+      await out.line(textLine(result, p, pipelineNote(ran, failure)));
     }
   } finally {
     progress.stop();
+    await pipeline.close();
   }
   if (flags.format === 'text') {
     await out.line('');
     await out.line(summary.render(p, mode));
+    await out.line(p.dim(`records kept in ${pipeline.where}`));
+    if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
   }
   await out.flush();
   if (invalid) return 2;
+  if (stepFailures) return 3;
   return failHit ? 1 : 0;
+}
+
+function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {
+  return {
+    record: ran?.status ?? null,
+    alert: ran?.alert ?? null,
+    remediation: ran?.remediation ?? null,
+    steps: ran ? Object.fromEntries(Object.entries(ran.steps).map(([k, s]) => [k, s?.alreadyDone ? 'already-done' : s?.state])) : {},
+    ...(ran?.selfRemediation ? { remediationOf: ran.selfRemediation.remediationOf ?? null } : {}),
+    ...(failure ? { error: failure } : {}),
+  };
+}
+
+/** What the pipeline did, for the text line; undefined leaves the planned action. */
+function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): string | undefined {
+  if (failure) return `FAILED ${failure}`;
+  if (!ran) return undefined;
+  if (ran.selfRemediation) return `sgwatch's own revoke${ran.selfRemediation.remediationOf ? ` of ${ran.selfRemediation.remediationOf}` : ''}`;
+  const parts: string[] = [];
+  const r = ran.remediation;
+  if (r && r.status !== 'none') {
+    const ids = r.ruleIds.length ? ` ${r.ruleIds.join(', ')}` : '';
+    const label: Record<string, string> = { revoked: 'revoked', 'would-revoke': 'would revoke', 'alert-only': 'alert only', 'already-gone': 'already gone', failed: 'revoke FAILED' };
+    parts.push(`${label[r.status] ?? r.status}${r.status === 'alert-only' && r.detail ? ` (${r.detail})` : ids}`);
+  }
+  const sent = Object.entries(ran.steps)
+    .filter(([k, s]) => k.startsWith('notify') && s?.state === 'done' && !s.alreadyDone)
+    .map(([k]) => k.slice('notify'.length).toLowerCase());
+  if (sent.length) parts.push(`alerted ${sent.join(', ')}`);
+  if (ran.status === 'duplicate') parts.push('already recorded');
+  return parts.length ? parts.join('; ') : undefined;
 }

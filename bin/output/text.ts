@@ -2,24 +2,13 @@
  * The default `text` format: one line per record, for people.
  */
 import { SEVERITIES, type Finding, type Result, type RuleChange } from '../../lib/model';
+import { describePorts } from '../../lib/alerts/describe';
 import { sourceText } from './json';
 import type { Palette } from './colors';
 
-export function portsText(rule: Pick<RuleChange, 'protocol' | 'fromPort' | 'toPort'>): string {
-  const { protocol, fromPort, toPort } = rule;
-  if (protocol === '-1') return 'all traffic';
-  if (protocol === 'icmp' || protocol === 'icmpv6') {
-    if (fromPort === null || fromPort === -1) return `${protocol} (all types)`;
-    return `${protocol} type ${fromPort}${toPort !== null && toPort !== -1 ? ` code ${toPort}` : ''}`;
-  }
-  if (fromPort === null || toPort === null) return `${protocol}/all ports`;
-  if (fromPort === 0 && toPort === 65535) return `${protocol}/all ports`;
-  return fromPort === toPort ? `${protocol}/${fromPort}` : `${protocol}/${fromPort}-${toPort}`;
-}
-
 export function ruleText(rule: RuleChange): string {
   const peer = sourceText(rule.source) ?? (rule.ruleId ? `rule ${rule.ruleId}` : '?');
-  return `${portsText(rule)} ${rule.direction === 'egress' ? 'to' : 'from'} ${peer}`;
+  return `${describePorts(rule.protocol, rule.fromPort, rule.toPort)} ${rule.direction === 'egress' ? 'to' : 'from'} ${peer}`;
 }
 
 function actionText(r: Result): string {
@@ -44,7 +33,7 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const v = r.verdict;
   const paint = p.severity(v.severity, v.outcome);
   const label =
-    v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome === 'compliant' && v.severity !== 'none' ? `ok/${v.severity}` : v.outcome;
+    v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome;
   const head = paint(pad(label, 11));
   if (v.outcome === 'invalid') return `${head} ${r.error ?? r.source}`;
   const meta = r.change ?? r.ignored;

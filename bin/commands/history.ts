@@ -1,0 +1,129 @@
+/**
+ * `sgwatch history GROUP_ID` and `sgwatch findings`: what the store holds,
+ * as a table for people or JSON lines for tools.
+ */
+import Table from 'cli-table3';
+import type { Severity } from '../../lib/model';
+import type { HistoryRecord } from '../../lib/pipeline/ports';
+import { describeRule } from '../../lib/alerts/describe';
+import { palette } from '../output/colors';
+import { toJsonObject } from '../output/json';
+import { worstFinding } from '../output/text';
+import { LineWriter } from '../output/writer';
+import { UserError } from './errors';
+import { openStore, type StoreFlags } from './local-pipeline';
+import { useColor } from './replay';
+
+export interface QueryFlags extends StoreFlags {
+  format: 'text' | 'json';
+  limit: string;
+  since?: string;
+  severity?: Severity;
+  color: boolean;
+}
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/** `7d`, `12h`, `30m`, `2w`, or an ISO date/time → ISO time. */
+export function parseSince(text: string, now = Date.now()): string {
+  const rel = /^(\d+)\s*([mhdw])$/.exec(text.trim());
+  if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]]).toISOString();
+  const t = Date.parse(text);
+  if (Number.isNaN(t)) throw new UserError(`--since: expected a duration like 7d, 12h, 30m, 2w or an ISO date, got "${text}"`);
+  return new Date(t).toISOString();
+}
+
+function parseLimit(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UserError(`--limit: expected a whole number from 1 to 10000, got "${text}"`);
+  return n;
+}
+
+function changeText(rec: HistoryRecord): string {
+  const c = rec.result.change;
+  if (!c) return rec.result.ignored?.eventName ?? '?';
+  const lines = [c.eventName];
+  const rules = c.rules.slice(0, 3).map((r) => `${r.action} ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`);
+  lines.push(...rules);
+  if (c.rules.length > 3) lines.push(`+${c.rules.length - 3} more rules`);
+  if (c.ruleIds?.length && !c.rules.length) lines.push(`rules ${c.ruleIds.join(', ')}`);
+  if (c.kind === 'set-groups') lines.push(`${c.resourceId} → ${(c.groupIds ?? []).join(', ')}`);
+  if (c.error) lines.push(`failed: ${c.error.code}`);
+  return lines.join('\n');
+}
+
+function actionText(rec: HistoryRecord): string {
+  const parts: string[] = [];
+  if (rec.remediation && rec.remediation.status !== 'none') parts.push(`${rec.remediation.status}${rec.remediation.ruleIds.length ? ` ${rec.remediation.ruleIds.join(', ')}` : ''}`);
+  const alerted = Object.entries(rec.steps)
+    .filter(([k, s]) => k.startsWith('notify') && s?.state === 'done')
+    .map(([k]) => k.slice('notify'.length).toLowerCase());
+  if (alerted.length) parts.push(`alerted ${alerted.join(', ')}`);
+  const failed = Object.entries(rec.steps).filter(([, s]) => s?.state === 'failed').map(([k]) => k);
+  if (failed.length) parts.push(`FAILED ${failed.join(', ')}`);
+  if (rec.links?.remediatedBy) parts.push(`revoked by event ${rec.links.remediatedBy}`);
+  if (rec.links?.remediationOf) parts.push(`sgwatch revoke of ${rec.links.remediationOf}`);
+  return parts.join('\n') || '—';
+}
+
+async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: string, withGroup: boolean): Promise<void> {
+  const out = new LineWriter(process.stdout);
+  if (flags.format === 'json') {
+    for (const rec of records) {
+      await out.line(JSON.stringify({ ...toJsonObject(rec.result), storedAt: rec.storedAt, steps: rec.steps, remediationResult: rec.remediation ?? null, links: rec.links ?? {} }));
+    }
+    await out.flush();
+    return;
+  }
+  if (!records.length) {
+    process.stdout.write(`${empty}\n`);
+    return;
+  }
+  const p = palette(useColor(flags.color, process.stdout));
+  const head = ['time (UTC)', ...(withGroup ? ['group'] : []), 'actor', 'change', 'verdict', 'action'];
+  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [21, ...(withGroup ? [24] : []), 28, 52, 28, 26] });
+  for (const rec of records) {
+    const r = rec.result;
+    const c = r.change;
+    const v = r.verdict;
+    const worst = v.findings.length ? worstFinding(v.findings) : undefined;
+    const verdict = `${p.severity(v.severity, v.outcome)(v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome)}${worst ? `\n${worst.rule}` : ''}${v.exceptions.length ? `\nexcepted: ${v.exceptions[0].id}` : ''}`;
+    const actor = c?.actor ? `${c.actor.name ?? c.actor.arn ?? '?'}\nvia ${c.actor.via}${c.actor.sourceIp ? ` from ${c.actor.sourceIp}` : ''}` : '?';
+    table.push([
+      (c?.eventTime ?? '?').replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
+      ...(withGroup ? [c?.groupId ?? c?.groupName ?? '?'] : []),
+      actor,
+      changeText(rec),
+      verdict,
+      actionText(rec),
+    ]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+export async function historyCommand(groupId: string, flags: QueryFlags): Promise<number> {
+  if (!/^sg-[0-9a-f]{8,17}$/.test(groupId)) throw new UserError(`not a security-group id: "${groupId}" (expected sg- and 8 or 17 hex digits)`);
+  const opened = await openStore(flags);
+  try {
+    const records = await opened.store.history(groupId, { limit: parseLimit(flags.limit), since: flags.since ? parseSince(flags.since) : undefined });
+    await printRecords(records, flags, `no recorded changes of ${groupId} in ${opened.where}`, false);
+  } finally {
+    await opened.close();
+  }
+  return 0;
+}
+
+export async function findingsCommand(flags: QueryFlags): Promise<number> {
+  const opened = await openStore(flags);
+  try {
+    const records = await opened.store.findings({
+      minSeverity: flags.severity ?? 'low',
+      limit: parseLimit(flags.limit),
+      since: flags.since ? parseSince(flags.since) : undefined,
+    });
+    await printRecords(records, flags, `no findings at or above ${flags.severity ?? 'low'} in ${opened.where}`, true);
+  } finally {
+    await opened.close();
+  }
+  return 0;
+}

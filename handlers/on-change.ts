@@ -1,0 +1,121 @@
+/**
+ * Lambda entry: one EventBridge "AWS API Call via CloudTrail" event (the
+ * CloudTrail record in `detail`) → processRecord (normalise + evaluate with
+ * the bundled policy) → runPipeline (store → remediate → notify). Throws when
+ * a step failed, so EventBridge retries and finally dead-letters the event;
+ * the stored record keeps each step's status, so a retry redoes only what is
+ * missing. Dependencies are built once per container, lazily.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { processRecord } from '../lib/process';
+import { parsePolicy } from '../lib/policy/load';
+import type { Policy } from '../lib/policy/schema';
+import { createDynamoStore } from '../lib/store/dynamodb';
+import { createMemoryStore } from '../lib/store/memory';
+import { createConsoleNotifier } from '../lib/alerts/console';
+import { createSnsNotifier } from '../lib/alerts/sns';
+import { createEc2Remediator } from '../lib/remediate/ec2';
+import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
+import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
+import { createSsmSlackNotifier } from './slack-webhook';
+import bundledPolicy from './bundled-policy';
+
+export type CloudTrailEvent = EventBridgeEvent<'AWS API Call via CloudTrail', unknown>;
+
+export interface HandlerDeps {
+  config: HandlerConfig;
+  policy: Policy;
+  pipeline: PipelineDeps;
+  logger: Logger;
+}
+
+export interface HandlerResult {
+  eventId?: string;
+  status: PipelineOutcome['status'];
+  outcome: string;
+  severity: string;
+  alert: string;
+  remediation: string;
+}
+
+/** Builds the real dependencies from the environment (see serverless.yml). */
+export function buildDeps(env: Record<string, string | undefined> = process.env, logger = new Logger({ serviceName: 'sgwatch' })): HandlerDeps {
+  const config = parseHandlerConfig(env);
+  const policy = parsePolicy(bundledPolicy, config.policyFile);
+  const notifiers: PipelineNotifiers = {};
+  if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
+  if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
+  if (config.slackWebhookParameter) notifiers.slack = createSsmSlackNotifier({ parameterName: config.slackWebhookParameter });
+  const selfAccount = config.selfRoleArns[0]?.split(':')[4];
+  return {
+    config,
+    policy,
+    logger,
+    pipeline: {
+      store:
+        config.store === 'memory'
+          ? createMemoryStore()
+          : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) }),
+      notifiers,
+      remediator: config.mode === 'enforce' ? createEc2Remediator(selfAccount ? { accountId: selfAccount } : {}) : undefined,
+      config,
+      logger: pipelineLogger(logger),
+    },
+  };
+}
+
+/** Powertools' Logger as the pipeline's logger (structured JSON lines). */
+export function pipelineLogger(logger: Logger): PipelineLogger {
+  return {
+    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
+    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
+    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
+  };
+}
+
+/** A handler over given dependencies (or a factory run once per container, on the first event). */
+export function createHandler(deps: HandlerDeps | (() => HandlerDeps | Promise<HandlerDeps>), logger?: Logger) {
+  let ready: Promise<HandlerDeps> | undefined;
+  const get = (): Promise<HandlerDeps> => {
+    if (typeof deps !== 'function') return Promise.resolve(deps);
+    ready ??= Promise.resolve()
+      .then(deps)
+      .catch((err: unknown) => {
+        ready = undefined; // a later invocation tries again
+        throw err;
+      });
+    return ready;
+  };
+  const log = logger ?? (typeof deps === 'function' ? new Logger({ serviceName: 'sgwatch' }) : deps.logger);
+
+  const onChange = async (event: CloudTrailEvent, _context: Context): Promise<HandlerResult> => {
+    let d: HandlerDeps;
+    try {
+      d = await get();
+    } catch (err) {
+      log.error('sgwatch cannot start: configuration or policy is invalid', { error: err instanceof Error ? err.message : String(err) });
+      throw err;
+    }
+    const source = `eventbridge:${typeof event?.id === 'string' ? event.id : 'unknown'}`;
+    const record = event && typeof event === 'object' && 'detail' in event ? event.detail : event;
+    const result = processRecord(source, record, { policy: d.policy, mode: d.config.mode });
+    const outcome = await runPipeline(result, d.pipeline);
+    return {
+      eventId: outcome.eventId,
+      status: outcome.status,
+      outcome: result.verdict.outcome,
+      severity: result.verdict.severity,
+      alert: outcome.alert.send ? (outcome.alert.reason ?? 'sent') : 'none',
+      remediation: outcome.remediation?.status ?? 'none',
+    };
+  };
+
+  return middy(onChange).use(injectLambdaContext(log, { logEvent: false }));
+}
+
+const logger = new Logger({ serviceName: 'sgwatch' });
+export const handler = createHandler(() => buildDeps(process.env, logger), logger);

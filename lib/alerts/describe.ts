@@ -1,0 +1,402 @@
+/**
+ * The shared wording of alerts, for every channel (Slack, SNS e-mail, the
+ * console): what rule was opened, why it matters, who did it and how, what
+ * sgwatch did about it, and where to look.
+ *
+ * Everything here returns raw (unescaped) text; each channel escapes it for
+ * its own format. Links are built only from values that pass strict
+ * regexes, so a URL never carries attacker-controlled text.
+ */
+import ipaddr from 'ipaddr.js';
+import type { Actor, ActorVia, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
+import type { Alert, RemediationOutcome } from '../pipeline/ports';
+
+// ---------------------------------------------------------------- ports
+
+const TCP_NAMES: Record<number, string> = {
+  20: 'FTP data',
+  21: 'FTP',
+  22: 'SSH',
+  23: 'Telnet',
+  25: 'SMTP',
+  53: 'DNS',
+  80: 'HTTP',
+  110: 'POP3',
+  135: 'MS RPC',
+  139: 'NetBIOS',
+  143: 'IMAP',
+  443: 'HTTPS',
+  445: 'SMB',
+  1433: 'MS SQL',
+  1434: 'MS SQL browser',
+  2049: 'NFS',
+  2375: 'Docker API',
+  2376: 'Docker API (TLS)',
+  3000: 'dev HTTP',
+  3306: 'MySQL',
+  3389: 'RDP',
+  4333: 'mSQL',
+  5000: 'dev HTTP',
+  5432: 'PostgreSQL',
+  5500: 'VNC',
+  5601: 'Kibana',
+  5900: 'VNC',
+  5984: 'CouchDB',
+  6379: 'Redis',
+  8080: 'HTTP alt',
+  8088: 'HTTP alt',
+  8888: 'HTTP alt',
+  9042: 'Cassandra',
+  9200: 'Elasticsearch',
+  9300: 'Elasticsearch',
+  11211: 'Memcached',
+  27017: 'MongoDB',
+};
+const UDP_NAMES: Record<number, string> = {
+  53: 'DNS',
+  123: 'NTP',
+  161: 'SNMP',
+  500: 'IKE',
+  1434: 'MS SQL browser',
+  11211: 'Memcached',
+};
+const ICMP_TYPES: Record<number, string> = { 0: 'echo reply', 3: 'destination unreachable', 8: 'echo request', 11: 'time exceeded' };
+const ICMP6_TYPES: Record<number, string> = { 1: 'destination unreachable', 2: 'packet too big', 128: 'echo request', 129: 'echo reply' };
+const PROTOCOL_NUMBERS: Record<string, string> = { '4': 'IP-in-IP', '41': 'IPv6-in-IP', '47': 'GRE', '50': 'ESP', '51': 'AH', '132': 'SCTP' };
+
+/** `tcp/22 (SSH)`, `tcp/20-25 (includes FTP, SSH, Telnet…)`, `all traffic`, `icmp echo request`. */
+export function describePorts(protocol: string, fromPort: number | null, toPort: number | null): string {
+  if (protocol === '-1') return 'all traffic';
+  if (protocol === 'icmp' || protocol === 'icmpv6') {
+    const names = protocol === 'icmp' ? ICMP_TYPES : ICMP6_TYPES;
+    if (fromPort === null || fromPort === -1) return `${protocol} (all types)`;
+    const typeName = names[fromPort];
+    const code = toPort === null || toPort === -1 ? '' : ` code ${toPort}`;
+    return `${protocol} type ${fromPort}${typeName ? ` (${typeName})` : ''}${code}`;
+  }
+  if (protocol === 'tcp' || protocol === 'udp') {
+    if (fromPort === null && toPort === null) return `${protocol} (ports unknown)`;
+    const from = fromPort ?? toPort!;
+    const to = toPort ?? fromPort!;
+    const names = protocol === 'tcp' ? TCP_NAMES : UDP_NAMES;
+    if (from === to) return `${protocol}/${from}${names[from] ? ` (${names[from]})` : ''}`;
+    if (from <= 0 && to >= 65535) return `${protocol}/${from}-${to} (all ports)`;
+    const inside: string[] = [];
+    for (const key of Object.keys(names)) {
+      const port = Number(key);
+      if (port >= from && port <= to && !inside.includes(names[port])) inside.push(names[port]);
+    }
+    const list = inside.length === 0 ? '' : ` (includes ${inside.slice(0, 3).join(', ')}${inside.length > 3 ? '…' : ''})`;
+    return `${protocol}/${from}-${to}${list}`;
+  }
+  const known = PROTOCOL_NUMBERS[protocol];
+  return `protocol ${protocol}${known ? ` (${known})` : ''}`;
+}
+
+// ---------------------------------------------------------------- sources
+
+function maskedNote(cidr: string): string {
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(cidr);
+    if (bits === 0) return addr.kind() === 'ipv4' ? ' (anywhere, IPv4)' : ' (anywhere, IPv6)';
+    const network =
+      addr.kind() === 'ipv4' ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString() : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString();
+    return network === addr.toString() ? '' : ` (= ${network}/${bits})`;
+  } catch {
+    return '';
+  }
+}
+
+/** `0.0.0.0/0 (anywhere, IPv4)`, `sg-0abc (account 444455556666)`, `prefix list pl-0123`. */
+export function describeSource(source: RuleSource | undefined): string {
+  if (!source) return 'an unknown source';
+  switch (source.kind) {
+    case 'cidr4':
+    case 'cidr6':
+      return source.cidr + maskedNote(source.cidr);
+    case 'group': {
+      const name = source.groupId ?? (source.groupName ? `group named ${source.groupName}` : 'a security group');
+      return source.ownerAccount ? `${name} (account ${source.ownerAccount})` : name;
+    }
+    case 'prefix-list':
+      return `prefix list ${source.prefixListId}`;
+  }
+}
+
+/** `tcp/22 (SSH) from 0.0.0.0/0 (anywhere, IPv4) — ingress`; egress reads `to`. */
+export function describeRule(rule: Pick<RuleChange, 'direction' | 'protocol' | 'fromPort' | 'toPort' | 'source'>): string {
+  const peer = rule.direction === 'egress' ? 'to' : 'from';
+  return `${describePorts(rule.protocol, rule.fromPort, rule.toPort)} ${peer} ${describeSource(rule.source)} — ${rule.direction}`;
+}
+
+// ---------------------------------------------------------------- policy
+
+const WHY: Record<string, string> = {
+  'public-all-ports':
+    'Every port is open to the whole internet: any service on these instances, including ones never meant to be public, can be reached and attacked.',
+  'public-admin-port':
+    'Remote administration (SSH/RDP) open to the internet is brute-forced within minutes of exposure and is the most common way instances are taken over.',
+  'public-high-risk-port':
+    'This port usually carries a database, cache, file-sharing or plain-text service that scanners look for and exploit when it is reachable from the internet.',
+  'public-unapproved-port':
+    'The port is open to the internet but is not on the approved public list; public exposure should be a deliberate, reviewed decision.',
+  'untrusted-admin-source':
+    'An admin port is reachable from a public address outside the trusted CIDRs; whoever holds that address (now or later) can try to log in.',
+  'untrusted-account-reference':
+    'The rule trusts a security group owned by an account that is not trusted: whoever controls that account decides what can reach this group.',
+  'default-group-rule':
+    'Default security groups are attached implicitly (new instances, ENIs, Lambda in a VPC), so their rules spread to resources nobody reviewed; they should stay empty.',
+  'undocumented-rule': 'A rule without a description cannot be reviewed or owned: nobody can tell later why it exists or whether it is still needed.',
+  'denied-change-attempt':
+    'Someone tried to change a security group without permission: a misconfigured pipeline, or a compromised credential probing what it can do.',
+};
+
+/** Why a finding of this policy rule matters; falls back to the finding's own message. */
+export function whyItMatters(ruleId: string, fallback?: string): string {
+  return WHY[ruleId] ?? fallback ?? 'A policy rule fired on this change.';
+}
+
+// ---------------------------------------------------------------- actor
+
+/** How the caller came, for people. */
+export function describeVia(actor: Pick<Actor, 'via' | 'invokedBy'>): string {
+  switch (actor.via) {
+    case 'console':
+      return 'AWS console';
+    case 'cli':
+      return 'AWS CLI';
+    case 'sdk':
+      return 'an AWS SDK';
+    case 'cloudformation':
+      return 'CloudFormation';
+    case 'terraform':
+      return 'Terraform';
+    case 'aws-service':
+      return actor.invokedBy ? `AWS service (${actor.invokedBy})` : 'an AWS service';
+    case 'sgwatch':
+      return 'sgwatch';
+    case 'unknown':
+    default:
+      return 'unknown client';
+  }
+}
+
+/** A short name: the user, `role/session`, or the ARN. */
+export function actorName(actor: Actor | undefined): string {
+  if (!actor) return 'unknown caller';
+  return actor.name ?? actor.arn ?? actor.principalId ?? (actor.type === 'Root' ? 'root' : 'unknown caller');
+}
+
+// ---------------------------------------------------------------- action
+
+export type ActionKind = 'revoked' | 'would-revoke' | 'will-revoke' | 'alert-only' | 'already-gone' | 'failed' | 'none';
+
+export interface ActionView {
+  kind: ActionKind;
+  /** One sentence: what sgwatch did. */
+  text: string;
+  /** Raw detail (error or reason), to be escaped by the channel. */
+  detail?: string;
+}
+
+function idList(ids: string[]): string {
+  if (ids.length === 0) return '';
+  const shown = ids.slice(0, 5).join(', ');
+  return ids.length > 5 ? `${shown} and ${ids.length - 5} more` : shown;
+}
+
+function countRules(ids: string[], permissions: number): string {
+  const n = ids.length + permissions;
+  return `${n} rule${n === 1 ? '' : 's'}`;
+}
+
+/** What sgwatch did (an outcome) or plans to do (the plan, before remediation ran). */
+export function describeAction(outcome: RemediationOutcome | undefined, plan: RemediationPlan | undefined): ActionView {
+  if (outcome) {
+    const ids = idList(outcome.ruleIds);
+    const which = ids ? ` (${ids})` : '';
+    switch (outcome.status) {
+      case 'revoked':
+        return { kind: 'revoked', text: `Revoked ${countRules(outcome.ruleIds, outcome.permissionsRevoked)}${which}.`, detail: outcome.detail };
+      case 'would-revoke':
+        return { kind: 'would-revoke', text: `Would revoke${which} — ${outcome.mode} mode, nothing changed.`, detail: outcome.detail };
+      case 'alert-only':
+        return { kind: 'alert-only', text: `Alert only: ${outcome.detail ?? 'the policy does not revoke this'}.` };
+      case 'already-gone':
+        return { kind: 'already-gone', text: `Nothing to revoke: the rule was already gone${which}.`, detail: outcome.detail };
+      case 'failed':
+        return {
+          kind: 'failed',
+          text: `Revoke FAILED${which}: the rule may still be in place — remove it by hand.`,
+          detail: outcome.detail,
+        };
+      case 'none':
+        return { kind: 'none', text: 'No action: the policy only alerts on this.', detail: outcome.detail };
+    }
+  }
+  if (!plan) return { kind: 'none', text: 'No action.' };
+  if (plan.action === 'revoke') {
+    const n = plan.ruleIds.length + plan.permissions.length;
+    const which = plan.ruleIds.length ? ` (${idList(plan.ruleIds)})` : '';
+    if (plan.mode === 'enforce') return { kind: 'will-revoke', text: `Revoking ${n} rule${n === 1 ? '' : 's'}${which} (enforce mode).` };
+    if (plan.mode === 'dry-run') return { kind: 'would-revoke', text: `Would revoke ${n} rule${n === 1 ? '' : 's'}${which} — dry-run mode, nothing changed.` };
+    return { kind: 'alert-only', text: `Alert only: remediation is off${plan.reason ? ` (${plan.reason})` : ''}.` };
+  }
+  if (plan.reason) return { kind: 'alert-only', text: `Alert only: ${plan.reason}.` };
+  return { kind: 'none', text: 'No action: the policy only alerts on this.' };
+}
+
+// ---------------------------------------------------------------- links
+
+/** Commercial, GovCloud and China region names; nothing else goes into a URL. */
+const REGION = /^(?:[a-z]{2}|us-gov)-[a-z]+-\d{1,2}$/;
+const GROUP_ID = /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function consoleOrigin(region: string): string | undefined {
+  if (!REGION.test(region)) return undefined;
+  if (region.startsWith('us-gov-')) return 'https://console.amazonaws-us-gov.com';
+  if (region.startsWith('cn-')) return 'https://console.amazonaws.cn';
+  return `https://${region}.console.aws.amazon.com`;
+}
+
+export function isValidRegion(region: unknown): region is string {
+  return typeof region === 'string' && REGION.test(region);
+}
+export function isValidGroupId(id: unknown): id is string {
+  return typeof id === 'string' && GROUP_ID.test(id);
+}
+export function isValidEventId(id: unknown): id is string {
+  return typeof id === 'string' && EVENT_ID.test(id);
+}
+
+/** The EC2 console page of the group, or undefined when region or id is not well-formed. */
+export function groupConsoleUrl(region: string | undefined, groupId: string | null | undefined): string | undefined {
+  if (!isValidRegion(region) || !isValidGroupId(groupId)) return undefined;
+  const origin = consoleOrigin(region);
+  return origin && `${origin}/ec2/home?region=${region}#SecurityGroup:groupId=${groupId}`;
+}
+
+/** The CloudTrail event page, or undefined when region or event id is not well-formed. */
+export function cloudTrailEventUrl(region: string | undefined, eventId: string | undefined): string | undefined {
+  if (!isValidRegion(region) || !isValidEventId(eventId)) return undefined;
+  const origin = consoleOrigin(region);
+  return origin && `${origin}/cloudtrailv2/home?region=${region}#/events/${eventId}`;
+}
+
+// ---------------------------------------------------------------- alert view
+
+export const SEVERITY_RANK: Record<ResultSeverity, number> = { none: 0, info: 1, low: 2, medium: 3, high: 4, critical: 5 };
+
+export interface FindingView {
+  rule: string;
+  severity: Severity;
+  /** `tcp/22 (SSH) from 0.0.0.0/0 — ingress`, or undefined for call-level findings. */
+  ruleText?: string;
+  ruleId?: string;
+  description?: string;
+  why: string;
+  message: string;
+  remediation: 'revoke' | 'alert';
+}
+
+export interface ExceptionView {
+  id: string;
+  reason: string;
+  until?: string;
+  rule: string;
+  ruleText?: string;
+}
+
+/** Everything a channel needs, as raw text: channels escape it. */
+export interface AlertView {
+  reason: Alert['reason'];
+  severity: ResultSeverity;
+  /** The worst finding's policy rule id, or the reason when there is none. */
+  headline: string;
+  /** All findings' rule ids, worst first, unique. */
+  ruleIds: string[];
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+  account: string;
+  region: string;
+  outcome: string;
+  groupId?: string;
+  groupName?: string;
+  vpcId?: string;
+  actor: {
+    name: string;
+    arn?: string;
+    type?: string;
+    via: string;
+    sourceIp?: string;
+    userAgent?: string;
+    mfa?: boolean;
+  };
+  findings: FindingView[];
+  exceptions: ExceptionView[];
+  action: ActionView;
+  callError?: { code: string; message?: string };
+  links: { group?: string; event?: string };
+}
+
+function findingView(f: Finding): FindingView {
+  return {
+    rule: f.rule,
+    severity: f.severity,
+    ruleText: f.target ? describeRule(f.target) : undefined,
+    ruleId: f.target?.ruleId,
+    description: f.target?.description,
+    why: whyItMatters(f.rule, f.message),
+    message: f.message,
+    remediation: f.remediation,
+  };
+}
+
+function exceptionView(e: AppliedException): ExceptionView {
+  return { id: e.id, reason: e.reason, until: e.until, rule: e.rule, ruleText: e.target ? describeRule(e.target) : undefined };
+}
+
+/** Builds the channel-neutral view of an alert. */
+export function describeAlert(alert: Alert): AlertView {
+  const result = alert.record.result;
+  const change: Change | undefined = result.change;
+  const verdict = result.verdict;
+  const findings = [...verdict.findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]).map(findingView);
+  const ruleIds: string[] = [];
+  for (const f of findings) if (!ruleIds.includes(f.rule)) ruleIds.push(f.rule);
+  const actor = change?.actor ?? result.ignored?.actor;
+  const region = change?.region ?? result.ignored?.region ?? '';
+  const eventId = change?.eventId ?? alert.record.eventId;
+  const outcome = alert.remediation ?? alert.record.remediation;
+  return {
+    reason: alert.reason,
+    severity: verdict.severity,
+    headline: alert.reason === 'remediation-failed' ? 'revoke FAILED' : (ruleIds[0] ?? alert.reason),
+    ruleIds,
+    eventId,
+    eventName: change?.eventName ?? result.ignored?.eventName ?? 'unknown event',
+    eventTime: change?.eventTime ?? result.ignored?.eventTime ?? '',
+    account: change?.account ?? result.ignored?.account ?? 'unknown account',
+    region: region || 'unknown region',
+    outcome: verdict.outcome,
+    groupId: change?.groupId ?? undefined,
+    groupName: change?.groupName,
+    vpcId: change?.vpcId,
+    actor: {
+      name: actorName(actor),
+      arn: actor?.arn,
+      type: actor?.type,
+      via: actor ? describeVia(actor) : 'unknown client',
+      sourceIp: actor?.sourceIp,
+      userAgent: actor?.userAgent,
+      mfa: actor?.mfa,
+    },
+    findings,
+    exceptions: verdict.exceptions.map(exceptionView),
+    action: describeAction(outcome, verdict.remediation),
+    callError: change?.error ? { code: change.error.code, message: change.error.message } : undefined,
+    links: { group: groupConsoleUrl(region, change?.groupId), event: cloudTrailEventUrl(region, eventId) },
+  };
+}

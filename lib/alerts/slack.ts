@@ -1,0 +1,330 @@
+/**
+ * Slack alerts through an incoming webhook.
+ *
+ * `buildSlackMessage` is pure: a Block Kit message whose every user-controlled
+ * string went through `escape.ts`; the only `<…|…>` links in it are the ones
+ * built here from validated ids (EC2 console, CloudTrail console).
+ *
+ * Transport: @slack/webhook's IncomingWebhook, with its own retries off and a
+ * fetch wrapper that keeps the last response's `Retry-After` header (its HTTP
+ * error exposes the status and body but not the headers). sgwatch runs the
+ * retry loop itself: 429 honours Retry-After (up to a cap; a longer wait gives
+ * up at once and leaves the retry to the pipeline's redelivery), 5xx and
+ * network errors/timeouts back off exponentially, other 4xx fail at once.
+ *
+ * The webhook URL is a secret: it is redacted from every error this module
+ * throws, and errors carry no `cause` that could leak it.
+ */
+import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from '@slack/webhook';
+import type { ResultSeverity } from '../model';
+import type { Alert, Notifier } from '../pipeline/ports';
+import { describeAlert, type AlertView, type FindingView } from './describe';
+import { SLACK_LIMITS, escapeMrkdwn, escapePlainTextObject, fitLines, mrkdwnCode } from './escape';
+
+// ---------------------------------------------------------------- message
+
+export interface SlackText {
+  type: 'mrkdwn' | 'plain_text';
+  text: string;
+  emoji?: boolean;
+}
+export type SlackBlock =
+  | { type: 'header'; text: SlackText & { type: 'plain_text' } }
+  | { type: 'section'; text?: SlackText; fields?: SlackText[] }
+  | { type: 'context'; elements: SlackText[] }
+  | { type: 'divider' };
+
+export interface SlackMessage {
+  /** Fallback for notifications and clients without Block Kit (mrkdwn, escaped). */
+  text: string;
+  blocks: SlackBlock[];
+}
+
+const EMOJI: Record<ResultSeverity, string> = {
+  critical: ':rotating_light:',
+  high: ':red_circle:',
+  medium: ':large_orange_circle:',
+  low: ':large_yellow_circle:',
+  info: ':information_source:',
+  none: ':white_circle:',
+};
+
+/** Findings shown one block each; the rest are summarised in one line. */
+const MAX_FINDING_BLOCKS = 10;
+
+function link(url: string | undefined, label: string): string | undefined {
+  // url comes from describe.ts's validated builders, label from validated ids or fixed text.
+  return url ? `<${url}|${label}>` : undefined;
+}
+
+function field(title: string, value: string): SlackText {
+  return { type: 'mrkdwn', text: fitLines([`*${title}*`, value], SLACK_LIMITS.sectionField) };
+}
+
+function section(lines: string[]): SlackBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text: fitLines(lines, SLACK_LIMITS.sectionText) } };
+}
+
+function groupLabel(view: AlertView): string {
+  if (!view.groupId) return view.groupName ? `group named ${mrkdwnCode(view.groupName, { max: 300 })}` : 'unknown group';
+  const linked = link(view.links.group, view.groupId) ?? mrkdwnCode(view.groupId, { max: 100 });
+  const name = view.groupName ? ` ${mrkdwnCode(view.groupName, { max: 300 })}` : '';
+  const vpc = view.vpcId ? ` in ${mrkdwnCode(view.vpcId, { max: 100 })}` : '';
+  return linked + name + vpc;
+}
+
+function findingBlock(f: FindingView): SlackBlock {
+  const lines = [`${EMOJI[f.severity]} *${escapeMrkdwn(f.rule, { max: 100 })}* (${f.severity})${f.remediation === 'revoke' ? ' — policy: revoke' : ''}`];
+  if (f.ruleText) {
+    const id = f.ruleId ? ` ${mrkdwnCode(f.ruleId, { max: 60 })}` : '';
+    lines.push(`${mrkdwnCode(f.ruleText, { max: 400 })}${id}`);
+  }
+  if (f.description !== undefined) lines.push(`Description: ${mrkdwnCode(f.description, { max: 600 })}`);
+  else if (f.ruleText) lines.push('Description: _none_');
+  lines.push(`_${escapeMrkdwn(f.why, { max: 600 })}_`);
+  if (f.message && f.message !== f.why) lines.push(escapeMrkdwn(f.message, { max: 800 }));
+  return section(lines);
+}
+
+function headerText(view: AlertView): string {
+  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const where = view.groupId ?? view.groupName ?? 'unknown group';
+  const name = view.groupId && view.groupName ? ` (${view.groupName})` : '';
+  return escapePlainTextObject(`${EMOJI[view.severity]} ${sev}: ${view.headline} on ${where}${name}`, SLACK_LIMITS.headerText);
+}
+
+/** The Block Kit message for an alert. Pure. */
+export function buildSlackMessage(alert: Alert): SlackMessage {
+  const view = describeAlert(alert);
+  const blocks: SlackBlock[] = [];
+
+  blocks.push({ type: 'header', text: { type: 'plain_text', text: headerText(view), emoji: true } });
+
+  const actorLines = [`${mrkdwnCode(view.actor.name, { max: 300 })} via ${escapeMrkdwn(view.actor.via, { max: 200 })}`];
+  if (view.actor.mfa !== undefined) actorLines[0] += view.actor.mfa ? ' (MFA)' : ' (no MFA)';
+  blocks.push({
+    type: 'section',
+    fields: [
+      field('Security group', groupLabel(view)),
+      field('Account / region', `${mrkdwnCode(view.account, { max: 60 })} / ${mrkdwnCode(view.region, { max: 60 })}`),
+      field('Actor', actorLines[0]),
+      field('Source IP', mrkdwnCode(view.actor.sourceIp ?? 'unknown', { max: 200 })),
+      field('Event', `${mrkdwnCode(view.eventName, { max: 120 })} at ${mrkdwnCode(view.eventTime || 'unknown time', { max: 60 })}`),
+      field('sgwatch', escapeMrkdwn(view.action.text, { max: 900 })),
+    ],
+  });
+
+  const ctx: SlackText[] = [];
+  if (view.actor.arn) ctx.push({ type: 'mrkdwn', text: `ARN: ${mrkdwnCode(view.actor.arn, { max: 1000 })}` });
+  if (view.actor.userAgent) ctx.push({ type: 'mrkdwn', text: `User agent: ${mrkdwnCode(view.actor.userAgent, { max: 500 })}` });
+  if (ctx.length) blocks.push({ type: 'context', elements: ctx });
+
+  if (view.callError) {
+    blocks.push(
+      section([
+        `*The call failed* with ${mrkdwnCode(view.callError.code, { max: 120 })}: nothing changed.`,
+        ...(view.callError.message ? [mrkdwnCode(view.callError.message, { max: 1500 })] : []),
+      ]),
+    );
+  }
+
+  if (view.findings.length) {
+    blocks.push({ type: 'divider' });
+    for (const f of view.findings.slice(0, MAX_FINDING_BLOCKS)) blocks.push(findingBlock(f));
+    const rest = view.findings.length - MAX_FINDING_BLOCKS;
+    if (rest > 0) {
+      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${rest} more finding${rest === 1 ? '' : 's'} (full list in the SNS JSON and \`sgwatch history\`).` }] });
+    }
+  }
+
+  if (view.exceptions.length) {
+    const lines = ['*Exceptions applied* (these findings were not acted on)'];
+    for (const e of view.exceptions) {
+      const until = e.until ? ` until ${mrkdwnCode(e.until, { max: 40 })}` : '';
+      const target = e.ruleText ? ` on ${mrkdwnCode(e.ruleText, { max: 300 })}` : '';
+      lines.push(`• ${mrkdwnCode(e.id, { max: 100 })}${until}: ${escapeMrkdwn(e.rule, { max: 100 })}${target} — ${escapeMrkdwn(e.reason, { max: 500 })}`);
+    }
+    blocks.push(section(lines));
+  }
+
+  const actionLines = [`*What sgwatch did:* ${escapeMrkdwn(view.action.text, { max: 900 })}`];
+  if (view.action.detail) actionLines.push(mrkdwnCode(view.action.detail, { max: 1500 }));
+  blocks.push(section(actionLines));
+
+  const links = [link(view.links.group, 'Security group in the EC2 console'), link(view.links.event, 'CloudTrail event')].filter(
+    (l): l is string => l !== undefined,
+  );
+  links.push(`Event id ${mrkdwnCode(view.eventId, { max: 100 })}`);
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  ') }] });
+
+  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const text = fitLines(
+    [
+      `${sev}: ${escapeMrkdwn(view.headline, { max: 100 })} on ${mrkdwnCode(view.groupId ?? view.groupName ?? 'unknown group', { max: 300 })} (${mrkdwnCode(view.account, { max: 60 })}/${mrkdwnCode(view.region, { max: 60 })}) by ${mrkdwnCode(view.actor.name, { max: 200 })} — ${escapeMrkdwn(view.action.text, { max: 300 })}`,
+    ],
+    SLACK_LIMITS.fallbackText,
+  );
+
+  return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
+}
+
+// ---------------------------------------------------------------- transport
+
+export interface SlackNotifierOptions {
+  webhookUrl: string;
+  /** Retries after the first attempt, for 429, 5xx, network errors and timeouts. Default 3. */
+  maxRetries?: number;
+  /** Per-attempt timeout. Default 5000 ms. */
+  timeoutMs?: number;
+  /** Injected for tests; default setTimeout. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Longest Retry-After sgwatch waits in-process; a longer one fails at once (the pipeline retries later). Default 15000 ms. */
+  maxRetryAfterMs?: number;
+  /** First backoff for 5xx/network errors, doubled per retry, capped at 8 s. Default 500 ms. */
+  backoffMs?: number;
+}
+
+/** A Slack delivery failure. Its message never contains the webhook URL. */
+export class SlackDeliveryError extends Error {
+  override readonly name = 'SlackDeliveryError';
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly attempts: number,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+function checkWebhookUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error('Slack webhook URL is not a valid URL (value not shown: it is a secret)');
+  }
+  const plainOk = url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+  if (url.protocol !== 'https:' && !plainOk) {
+    throw new Error('Slack webhook URL must use https (plain http is accepted only for a loopback test server)');
+  }
+  return url;
+}
+
+/** Replaces the webhook URL, its path, and its long path segments (the token) by `[webhook]`. */
+export function makeRedactor(webhookUrl: string): (text: string) => string {
+  const secrets = new Set<string>([webhookUrl]);
+  try {
+    const url = new URL(webhookUrl);
+    secrets.add(url.href);
+    secrets.add(url.origin + url.pathname);
+    if (url.pathname.length > 1) secrets.add(url.pathname);
+    for (const seg of url.pathname.split('/')) if (seg.length >= 8) secrets.add(seg);
+    if (url.search.length > 1) secrets.add(url.search);
+  } catch {
+    /* not a URL: the whole string is the secret */
+  }
+  const ordered = [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length);
+  return (text: string) => {
+    let out = text;
+    for (const s of ordered) out = out.split(s).join('[webhook]');
+    return out.replace(/https?:\/\/hooks\.slack(?:-gov)?\.com\/\S*/gi, '[webhook]');
+  };
+}
+
+/** Retry-After as seconds (RFC 9110 allows delay-seconds or an HTTP date). */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? flat.slice(0, max) + '…' : flat;
+}
+
+export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
+  checkWebhookUrl(opts.webhookUrl);
+  const redact = makeRedactor(opts.webhookUrl);
+  const maxRetries = Math.max(0, opts.maxRetries ?? 3);
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const sleep = opts.sleep ?? defaultSleep;
+  const maxRetryAfterMs = opts.maxRetryAfterMs ?? 15_000;
+  const backoffMs = opts.backoffMs ?? 500;
+
+  const backoff = (retry: number) => Math.min(8000, backoffMs * 2 ** retry);
+
+  return {
+    name: 'slack',
+    async send(alert: Alert): Promise<void> {
+      const message = buildSlackMessage(alert);
+      // One client per send: its fetch wrapper keeps this send's last Retry-After header,
+      // which IncomingWebhookHTTPError does not expose (concurrent sends do not share it).
+      let lastRetryAfter: string | null = null;
+      const fetchFn: FetchFunction = async (url, init) => {
+        lastRetryAfter = null;
+        const response = await fetch(url, init as RequestInit);
+        lastRetryAfter = response.headers.get('retry-after');
+        return response;
+      };
+      const webhook = new IncomingWebhook(opts.webhookUrl, { fetch: fetchFn, timeout: timeoutMs, retryConfig: { retries: 0 } });
+      const attempts = maxRetries + 1;
+      let lastProblem = '';
+      for (let attempt = 1; attempt <= attempts; attempt++) {
+        let waitMs: number;
+        try {
+          await webhook.send({ text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false });
+          return;
+        } catch (error) {
+          if (error instanceof IncomingWebhookHTTPError) {
+            const status = error.statusCode;
+            const body = redact(oneLine(String(error.body ?? ''), 200));
+            const what = `HTTP ${status}${body ? ` ${body}` : ''}`;
+            if (status === 429) {
+              const retryAfter = parseRetryAfter(lastRetryAfter);
+              if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) {
+                throw new SlackDeliveryError(
+                  `Slack webhook rate-limited the alert (HTTP 429, Retry-After ${Math.ceil(retryAfter / 1000)} s exceeds the ${Math.ceil(maxRetryAfterMs / 1000)} s cap); not retried now`,
+                  429,
+                  attempt,
+                  true,
+                );
+              }
+              waitMs = retryAfter ?? backoff(attempt - 1);
+            } else if (status >= 500) {
+              waitMs = backoff(attempt - 1);
+            } else {
+              throw new SlackDeliveryError(`Slack webhook rejected the alert: ${what} (not retried)`, status, attempt, false);
+            }
+            lastProblem = what;
+          } else if (error instanceof IncomingWebhookRequestError) {
+            const original = error.original;
+            lastProblem =
+              original?.name === 'TimeoutError' || original?.name === 'AbortError'
+                ? `timed out after ${timeoutMs} ms`
+                : `request error: ${redact(oneLine(original?.message ?? error.message, 200))}`;
+            waitMs = backoff(attempt - 1);
+          } else {
+            const msg = error instanceof Error ? error.message : String(error);
+            throw new SlackDeliveryError(`Slack webhook send failed: ${redact(oneLine(msg, 300))}`, undefined, attempt, false);
+          }
+        }
+        if (attempt < attempts) await sleep(waitMs);
+      }
+      throw new SlackDeliveryError(
+        `Slack webhook failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastProblem}`,
+        /^HTTP (\d+)/.exec(lastProblem) ? Number(/^HTTP (\d+)/.exec(lastProblem)![1]) : undefined,
+        attempts,
+        true,
+      );
+    },
+  };
+}

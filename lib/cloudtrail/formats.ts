@@ -1,0 +1,152 @@
+/**
+ * What a parsed JSON value holds, decided by content (never by file name):
+ * - a bare CloudTrail record;
+ * - an EventBridge event whose detail is a CloudTrail record (yielded whole:
+ *   `normalise` unwraps it and uses its account/region to fill gaps);
+ * - a CloudTrail log file `{"Records": [...]}`;
+ * - an SNS notification `{"Records": [{"Sns": {"Message": "<JSON>"}}]}`
+ *   (e.g. EventBridge → SNS → Lambda), each Message parsed and expanded;
+ * - `aws cloudtrail lookup-events` output `{"Events": [{"CloudTrailEvent": "<JSON>"}]}`;
+ * - a JSON list of any of these.
+ */
+import { isObj, type Obj } from './fields';
+import { describeJsonError } from './json-error';
+
+export type Expanded = { record: unknown } | { error: string };
+
+export const NOT_A_KNOWN_SHAPE =
+  'JSON object is neither a CloudTrail record, an EventBridge event, a CloudTrail log file ({"Records": [...]}) nor lookup-events output ({"Events": [...]})';
+
+const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** Keys only CloudTrail records carry; one is enough to call an object a record (normalise judges the rest). */
+export function looksLikeRecord(obj: Obj): boolean {
+  return (
+    obj.eventName !== undefined ||
+    obj.eventSource !== undefined ||
+    obj.eventVersion !== undefined ||
+    obj.eventID !== undefined ||
+    obj.userIdentity !== undefined ||
+    obj.requestParameters !== undefined
+  );
+}
+
+function prefix(where: string, message: string): string {
+  return where === '' ? message : `${where}: ${message}`;
+}
+
+
+/**
+ * Every record in a parsed value, in order. `where` locates the value for
+ * error messages (`line 3`, `[2]`; empty for a whole file).
+ */
+export function* expand(value: unknown, where: string, depth = 0): Generator<Expanded> {
+  if (Array.isArray(value)) {
+    if (depth > 0) {
+      yield { error: prefix(where, 'a list inside a list is not a CloudTrail shape') };
+      return;
+    }
+    for (let i = 0; i < value.length; i++) yield* expand(value[i], where === '' ? `[${i}]` : `${where}[${i}]`, depth + 1);
+    return;
+  }
+  if (!isObj(value)) {
+    yield { error: prefix(where, `JSON is ${typeName(value)}, expected an object or a list of objects`) };
+    return;
+  }
+  const obj = value;
+  const dot = where === '' ? '' : `${where}.`;
+
+  if (obj['detail-type'] !== undefined || (obj.detail !== undefined && obj.source !== undefined && obj.account !== undefined)) {
+    const detailType = obj['detail-type'];
+    const detail = obj.detail;
+    if (!isObj(detail)) {
+      yield { error: prefix(where, `EventBridge event's detail is ${typeName(detail)}, expected a CloudTrail record`) };
+    } else if (
+      detailType === CLOUDTRAIL_DETAIL_TYPE ||
+      (typeof detailType === 'string' && detailType.endsWith('via CloudTrail')) ||
+      looksLikeRecord(detail)
+    ) {
+      // Also accepts envelopes whose detail-type was redacted but whose detail is a CloudTrail record.
+      yield { record: obj };
+    } else {
+      yield {
+        error: prefix(
+          where,
+          `EventBridge event of detail-type ${JSON.stringify(detailType)} does not carry a CloudTrail record (expected "${CLOUDTRAIL_DETAIL_TYPE}")`,
+        ),
+      };
+    }
+    return;
+  }
+
+  if (obj.Records !== undefined && !looksLikeRecord(obj)) {
+    const records = obj.Records;
+    if (!Array.isArray(records)) {
+      yield { error: prefix(where, `"Records" is ${typeName(records)}, expected a list of CloudTrail records`) };
+      return;
+    }
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i];
+      const here = `${dot}Records[${i}]`;
+      if (isObj(r) && isObj(r.Sns)) {
+        const message = r.Sns.Message;
+        if (typeof message !== 'string') {
+          yield { error: `${here}.Sns.Message is ${typeName(message)}, expected a JSON string` };
+          continue;
+        }
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(message);
+        } catch (err) {
+          yield { error: `${here}.Sns.Message is not JSON: ${describeJsonError(message, err)}` };
+          continue;
+        }
+        yield* expand(parsed, `${here}.Sns.Message`, depth + 1);
+      } else if (isObj(r)) {
+        yield { record: r };
+      } else {
+        yield { error: `${here} is ${typeName(r)}, expected a CloudTrail record` };
+      }
+    }
+    return;
+  }
+
+  if (obj.Events !== undefined && !looksLikeRecord(obj)) {
+    const events = obj.Events;
+    if (!Array.isArray(events)) {
+      yield { error: prefix(where, `"Events" is ${typeName(events)}, expected lookup-events output (a list)`) };
+      return;
+    }
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      const here = `${dot}Events[${i}]`;
+      const text = isObj(e) ? e.CloudTrailEvent : undefined;
+      if (typeof text !== 'string') {
+        yield { error: `${here}.CloudTrailEvent is ${isObj(e) ? typeName(text) : `missing (${here} is ${typeName(e)})`}, expected the record as a JSON string` };
+        continue;
+      }
+      try {
+        const record = JSON.parse(text) as unknown;
+        if (isObj(record)) yield { record };
+        else yield { error: `${here}.CloudTrailEvent holds ${typeName(record)}, expected a CloudTrail record` };
+      } catch (err) {
+        yield { error: `${here}.CloudTrailEvent is not JSON: ${describeJsonError(text, err)}` };
+      }
+    }
+    return;
+  }
+
+  if (looksLikeRecord(obj)) {
+    yield { record: obj };
+    return;
+  }
+  const keys = Object.keys(obj);
+  const seen = keys.length === 0 ? 'it is empty' : `keys: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''}`;
+  yield { error: prefix(where, `${NOT_A_KNOWN_SHAPE}; ${seen}`) };
+}

@@ -1,0 +1,86 @@
+/**
+ * ModifySecurityGroupRules: an XML-derived, PascalCase request
+ * `requestParameters.ModifySecurityGroupRulesRequest.{GroupId, SecurityGroupRule}`
+ * where `SecurityGroupRule` is one entry or a list of entries
+ * `{SecurityGroupRuleId, SecurityGroupRule: {IpProtocol, FromPort, ToPort,
+ * CidrIpv4 | CidrIpv6 | ReferencedGroupId | PrefixListId, Description}, tag}`.
+ *
+ * Direction: the API does not send it (a rule keeps its direction), so a
+ * modified rule is taken as ingress unless the entry carries `IsEgress` true.
+ * Ingress is the safe assumption: the policy judges ingress, and an egress
+ * rule wrongly judged is a visible false positive rather than a silent miss.
+ */
+import type { RuleChange, RuleSource } from '../../model';
+import { anyCase, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
+import { readPorts, readProtocol } from './permissions';
+
+export interface ModifyRequest {
+  groupId: string | null;
+  rules: RuleChange[];
+}
+
+function asList(value: unknown, path: string): readonly unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  if (isObj(value)) {
+    // Some renderings wrap lists in {items: [...]} / {item: [...]}.
+    const inner = value.items ?? value.item;
+    if (Array.isArray(inner)) return inner;
+    if (isObj(inner)) return [inner];
+    return [value];
+  }
+  throw new ShapeError(`${path} is ${show(value)}, expected an object or a list`);
+}
+
+function referencedGroup(text: string): RuleSource {
+  // Cross-account references may be written `123456789012/sg-0abc`.
+  const slash = text.indexOf('/');
+  if (slash > 0) return { kind: 'group', ownerAccount: text.slice(0, slash), groupId: text.slice(slash + 1) };
+  return { kind: 'group', groupId: text };
+}
+
+function ruleSource(spec: Obj, path: string): RuleSource | undefined {
+  const v4 = optString(anyCase(spec, 'CidrIpv4'), `${path}.CidrIpv4`);
+  if (v4) return { kind: 'cidr4', cidr: v4 };
+  const v6 = optString(anyCase(spec, 'CidrIpv6'), `${path}.CidrIpv6`);
+  if (v6) return { kind: 'cidr6', cidr: v6 };
+  const ref = optString(anyCase(spec, 'ReferencedGroupId'), `${path}.ReferencedGroupId`);
+  if (ref) return referencedGroup(ref);
+  const pl = optString(anyCase(spec, 'PrefixListId'), `${path}.PrefixListId`);
+  if (pl) return { kind: 'prefix-list', prefixListId: pl };
+  return undefined;
+}
+
+export function readModifyRequest(params: Obj): ModifyRequest {
+  const base = 'requestParameters.ModifySecurityGroupRulesRequest';
+  const req = anyCase(params, 'ModifySecurityGroupRulesRequest');
+  // Tolerate the request fields sitting directly in requestParameters.
+  const body = req === undefined ? params : req;
+  if (!isObj(body)) throw new ShapeError(`${base} is ${show(req)}, expected an object`);
+  const groupId = optString(anyCase(body, 'GroupId'), `${base}.GroupId`) ?? null;
+  const entries = asList(anyCase(body, 'SecurityGroupRule'), `${base}.SecurityGroupRule`);
+  const rules: RuleChange[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const path = entries.length === 1 ? `${base}.SecurityGroupRule` : `${base}.SecurityGroupRule[${i}]`;
+    const entry = entries[i];
+    if (!isObj(entry)) throw new ShapeError(`${path} is ${show(entry)}, expected an object`);
+    const ruleId = optString(anyCase(entry, 'SecurityGroupRuleId'), `${path}.SecurityGroupRuleId`);
+    const specRaw = anyCase(entry, 'SecurityGroupRule');
+    if (specRaw !== undefined && !isObj(specRaw)) {
+      throw new ShapeError(`${path}.SecurityGroupRule is ${show(specRaw)}, expected an object`);
+    }
+    const spec: Obj = specRaw ?? {};
+    const sp = `${path}.SecurityGroupRule`;
+    const protocol = readProtocol(anyCase(spec, 'IpProtocol'), `${sp}.IpProtocol`);
+    const [fromPort, toPort] = readPorts(protocol, anyCase(spec, 'FromPort'), anyCase(spec, 'ToPort'), sp);
+    const egress = optBool(anyCase(spec, 'IsEgress') ?? anyCase(entry, 'IsEgress'));
+    const rule: RuleChange = { action: 'modify', direction: egress ? 'egress' : 'ingress', protocol, fromPort, toPort };
+    const source = ruleSource(spec, sp);
+    if (source) rule.source = source;
+    const description = optString(anyCase(spec, 'Description'), `${sp}.Description`);
+    if (description !== undefined) rule.description = description;
+    if (ruleId) rule.ruleId = ruleId;
+    rules.push(rule);
+  }
+  return { groupId, rules };
+}

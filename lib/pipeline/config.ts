@@ -1,0 +1,136 @@
+/**
+ * Pipeline and handler configuration, parsed and validated from the
+ * environment. Every problem is reported at once, naming the variable, what
+ * it holds and what is expected; nothing here is secret (the Slack webhook is
+ * referenced by its SSM parameter NAME only).
+ */
+import { SEVERITIES, type RemediationMode, type Severity } from '../model';
+
+export const REMEDIATION_MODES: readonly RemediationMode[] = ['off', 'dry-run', 'enforce'];
+export const DEFAULT_RETENTION_DAYS = 400;
+
+export interface PipelineConfig {
+  mode: RemediationMode;
+  /** Violations below this severity are recorded, not alerted. */
+  minAlertSeverity: Severity;
+  /** sgwatch's own role(s): a Revoke* by one of them is sgwatch's remediation (loop guard). */
+  selfRoleArns: string[];
+  /** Records expire (DynamoDB TTL) this many days after they are stored. */
+  retentionDays: number;
+  /** How long a claimed step is held before another invocation may take it over (default 45 s; keep it above the function timeout). */
+  stepLeaseSeconds?: number;
+}
+
+export interface HandlerConfig extends PipelineConfig {
+  /** `dynamodb` (deployed) or `memory` (the `local` stage's `osls invoke local`: nothing persists). */
+  store: 'dynamodb' | 'memory';
+  tableName: string;
+  /** A DynamoDB-compatible endpoint (e.g. a local dynalite); absent = the region's DynamoDB. */
+  dynamodbEndpoint?: string;
+  /** Also print alerts on stderr (the `local` stage). */
+  consoleAlerts: boolean;
+  /** SNS topic for alerts; absent = no SNS. */
+  topicArn?: string;
+  /** Name of the SSM SecureString holding the Slack webhook URL; absent = no Slack. */
+  slackWebhookParameter?: string;
+  /** For messages only: the bundled policy's file name. */
+  policyFile: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid sgwatch configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+const quote = (v: string) => JSON.stringify(v);
+
+export function parseMode(value: string | undefined, name = 'REMEDIATION_MODE', problems?: string[]): RemediationMode {
+  const v = (value ?? '').trim() || 'off';
+  if ((REMEDIATION_MODES as readonly string[]).includes(v)) return v as RemediationMode;
+  const message = `${name} is ${quote(v)}; expected one of ${REMEDIATION_MODES.join(', ')}`;
+  if (problems) {
+    problems.push(message);
+    return 'off';
+  }
+  throw new ConfigError([message]);
+}
+
+export function parseSeverity(value: string | undefined, name = 'MIN_ALERT_SEVERITY', problems?: string[]): Severity {
+  const v = (value ?? '').trim().toLowerCase() || 'medium';
+  if ((SEVERITIES as readonly string[]).includes(v)) return v as Severity;
+  const message = `${name} is ${quote(value ?? '')}; expected one of ${SEVERITIES.join(', ')}`;
+  if (problems) {
+    problems.push(message);
+    return 'medium';
+  }
+  throw new ConfigError([message]);
+}
+
+function parseDays(value: string | undefined, problems: string[]): number {
+  const v = (value ?? '').trim();
+  if (v === '') return DEFAULT_RETENTION_DAYS;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 36_500) {
+    problems.push(`RETENTION_DAYS is ${quote(v)}; expected a whole number of days from 1 to 36500`);
+    return DEFAULT_RETENTION_DAYS;
+  }
+  return n;
+}
+
+const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)\/\S+$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
+
+/** The Lambda's configuration from its environment (see serverless.yml). */
+export function parseHandlerConfig(env: Env = process.env): HandlerConfig {
+  const problems: string[] = [];
+  const storeText = (env.SGWATCH_STORE ?? '').trim() || 'dynamodb';
+  if (storeText !== 'dynamodb' && storeText !== 'memory') problems.push(`SGWATCH_STORE is ${quote(storeText)}; expected dynamodb or memory`);
+  const store = storeText === 'memory' ? 'memory' : 'dynamodb';
+  const tableName = (env.TABLE_NAME ?? '').trim();
+  if (!tableName && store === 'dynamodb') problems.push('TABLE_NAME is not set; expected the DynamoDB table name');
+  const dynamodbEndpoint = (env.DYNAMODB_ENDPOINT ?? '').trim() || undefined;
+  if (dynamodbEndpoint && !/^https?:\/\/[^\s/]+/.test(dynamodbEndpoint)) problems.push(`DYNAMODB_ENDPOINT is ${quote(dynamodbEndpoint)}; expected a URL such as http://127.0.0.1:8000`);
+  const consoleText = (env.CONSOLE_ALERTS ?? '').trim().toLowerCase();
+  if (!['', 'true', 'false', '1', '0'].includes(consoleText)) problems.push(`CONSOLE_ALERTS is ${quote(consoleText)}; expected true or false`);
+  const consoleAlerts = consoleText === 'true' || consoleText === '1';
+  const topicArn = (env.ALERT_TOPIC_ARN ?? '').trim() || undefined;
+  if (topicArn && !TOPIC_ARN.test(topicArn)) problems.push(`ALERT_TOPIC_ARN is ${quote(topicArn)}; expected an SNS topic ARN`);
+  const slackWebhookParameter = (env.SLACK_WEBHOOK_PARAMETER ?? '').trim() || undefined;
+  if (slackWebhookParameter) {
+    if (/^https?:/i.test(slackWebhookParameter)) {
+      // Never echo it: it may be the webhook itself.
+      problems.push('SLACK_WEBHOOK_PARAMETER looks like a URL; it must be the NAME of an SSM SecureString parameter holding the webhook, never the webhook');
+    } else if (!SSM_NAME.test(slackWebhookParameter) || !slackWebhookParameter.startsWith('/')) {
+      problems.push(`SLACK_WEBHOOK_PARAMETER is ${quote(slackWebhookParameter)}; expected an SSM parameter name starting with /, such as /sgwatch/slack-webhook`);
+    }
+  }
+  const selfRoleArns = (env.SELF_ROLE_ARNS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const arn of selfRoleArns) if (!ARN.test(arn)) problems.push(`SELF_ROLE_ARNS holds ${quote(arn)}; expected IAM role ARNs separated by commas`);
+  const mode = parseMode(env.REMEDIATION_MODE, 'REMEDIATION_MODE', problems);
+  const minAlertSeverity = parseSeverity(env.MIN_ALERT_SEVERITY, 'MIN_ALERT_SEVERITY', problems);
+  const retentionDays = parseDays(env.RETENTION_DAYS, problems);
+  if (mode === 'enforce' && selfRoleArns.length === 0) {
+    problems.push('REMEDIATION_MODE is enforce but SELF_ROLE_ARNS is empty; sgwatch must know its own role to recognise its own revokes (loop guard)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    store,
+    tableName,
+    dynamodbEndpoint,
+    consoleAlerts,
+    topicArn,
+    slackWebhookParameter,
+    selfRoleArns,
+    mode,
+    minAlertSeverity,
+    retentionDays,
+    policyFile: (env.POLICY_FILE ?? '').trim() || 'default-policy.yml',
+  };
+}

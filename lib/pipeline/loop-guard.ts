@@ -1,0 +1,91 @@
+/**
+ * Loop guard: sgwatch's own revoke comes back through CloudTrail as a
+ * `RevokeSecurityGroup*` event. It is recognised by the caller's role and
+ * linked to the change it remediated, never alerted and never remediated.
+ */
+import type { Actor, Change, Permission, RuleChange } from '../model';
+import type { ChangeStore, HistoryRecord } from './ports';
+
+/** How many of a group's newest records are searched for the original (one GSI query). */
+export const ORIGINAL_LOOKUP_DEPTH = 50;
+
+interface RoleId {
+  partitionAccount: string;
+  name: string;
+}
+
+/** `arn:aws:iam::ACCT:role/path/NAME` or `arn:aws:sts::ACCT:assumed-role/NAME/SESSION` → account + role name. */
+export function roleIdentity(arn: string | undefined): RoleId | undefined {
+  if (!arn) return undefined;
+  const m = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(role|assumed-role)\/(.+)$/.exec(arn.trim());
+  if (!m) return undefined;
+  const [, partition, service, account, kind, rest] = m;
+  const parts = rest.split('/');
+  let name: string | undefined;
+  if (service === 'iam' && kind === 'role') name = parts[parts.length - 1];
+  else if (service === 'sts' && kind === 'assumed-role') name = parts[0];
+  return name ? { partitionAccount: `${partition}:${account}`, name } : undefined;
+}
+
+/** True when the actor is (a session of) one of sgwatch's own roles. */
+export function isSelfActor(actor: Actor | undefined, selfRoleArns: readonly string[]): boolean {
+  if (!actor || selfRoleArns.length === 0) return false;
+  const selves = selfRoleArns.map(roleIdentity).filter((r): r is RoleId => r !== undefined);
+  for (const candidate of [actor.roleArn, actor.arn]) {
+    const id = roleIdentity(candidate);
+    if (id && selves.some((s) => s.partitionAccount === id.partitionAccount && s.name === id.name)) return true;
+    if (candidate && selfRoleArns.includes(candidate)) return true;
+  }
+  return false;
+}
+
+export function isSelfRemediation(change: Change, selfRoleArns: readonly string[]): boolean {
+  return change.kind === 'revoke' && isSelfActor(change.actor, selfRoleArns);
+}
+
+function sameSource(a: RuleChange['source'], b: Permission['source']): boolean {
+  return !!a && JSON.stringify(a) === JSON.stringify(b);
+}
+
+function revokes(change: Change): { ids: Set<string>; rules: RuleChange[] } {
+  const ids = new Set<string>(change.ruleIds ?? []);
+  for (const r of change.rules) if (r.ruleId) ids.add(r.ruleId);
+  return { ids, rules: change.rules };
+}
+
+/**
+ * The record sgwatch's revoke remediated: among the group's newest records,
+ * the most recent one whose remediation was claimed (the remediate step is
+ * claimed before the EC2 call, so it is visible before CloudTrail delivers
+ * the revoke) and whose plan names a revoked rule id, or, for records
+ * without ids, a revoked permission.
+ */
+export async function findRemediatedRecord(store: ChangeStore, change: Change): Promise<HistoryRecord | undefined> {
+  if (!change.groupId) return undefined;
+  const { ids, rules } = revokes(change);
+  const recent = await store.history(change.groupId, { limit: ORIGINAL_LOOKUP_DEPTH });
+  for (const r of recent) {
+    if (r.eventId === change.eventId || r.links?.remediationOf) continue;
+    if (!r.steps.remediate && !r.remediation) continue;
+    const plan = r.result.verdict.remediation;
+    const planned = new Set([...(plan.ruleIds ?? []), ...(r.remediation?.ruleIds ?? [])]);
+    if ([...ids].some((id) => planned.has(id))) return r;
+    const perms = plan.permissions ?? [];
+    if (
+      perms.length > 0 &&
+      rules.some((rule) =>
+        perms.some(
+          (p) =>
+            p.direction === rule.direction &&
+            p.protocol === rule.protocol &&
+            p.fromPort === rule.fromPort &&
+            p.toPort === rule.toPort &&
+            sameSource(rule.source, p.source),
+        ),
+      )
+    ) {
+      return r;
+    }
+  }
+  return undefined;
+}

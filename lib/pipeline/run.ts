@@ -1,0 +1,258 @@
+/**
+ * The pipeline after normalise + evaluate: store → remediate → notify.
+ *
+ * Order. The record is stored first (keyed by CloudTrail eventID, written
+ * once), so nothing is lost whatever fails next. Remediation runs before the
+ * notifications so that the one alert per channel says what sgwatch did
+ * ("revoked", "would revoke", "alert only", or that the revoke FAILED), and
+ * a failed revoke is alerted by that same message (reason
+ * `remediation-failed`) instead of a second, follow-up alert. The revoke is a
+ * single EC2 call, so the alert is delayed by well under a second.
+ *
+ * Idempotent and resumable: every side effect is a step with its status on
+ * the record (see steps.ts). A redelivered event finds its record and skips
+ * the steps already done; a retry after a Slack outage sends only Slack.
+ * Failed steps are recorded, every independent step is still attempted, and
+ * then runPipeline throws a PipelineError so the Lambda fails and EventBridge
+ * retries (then the DLQ); the stored record keeps what happened.
+ */
+import type { Change, Result } from '../model';
+import { decideAlert, type AlertDecision } from './alert-decision';
+import type { PipelineConfig } from './config';
+import { findRemediatedRecord, isSelfRemediation } from './loop-guard';
+import type { Alert, ChangeStore, HistoryRecord, Notifier, RemediationOutcome, Remediator, StepName } from './ports';
+import { errorText } from './redact';
+import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
+
+export interface PipelineNotifiers {
+  sns?: Notifier;
+  slack?: Notifier;
+  console?: Notifier;
+}
+
+/** The subset of Powertools' Logger the pipeline uses (console works too). */
+export interface PipelineLogger {
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+export interface PipelineDeps {
+  store: ChangeStore;
+  notifiers: PipelineNotifiers;
+  /** Needed only in enforce mode. */
+  remediator?: Remediator;
+  config: PipelineConfig;
+  logger?: PipelineLogger;
+  clock?: () => Date;
+}
+
+export type PipelineStatus = 'stored' | 'duplicate' | 'ignored' | 'invalid';
+
+export interface PipelineOutcome {
+  source: string;
+  eventId?: string;
+  /** stored: first time; duplicate: the record existed (a redelivery or a retry); ignored/invalid: not stored. */
+  status: PipelineStatus;
+  /** Set when the change is sgwatch's own revoke (loop guard). */
+  selfRemediation?: { remediationOf?: string };
+  alert: { send: boolean; reason?: Alert['reason']; why?: string };
+  steps: Partial<Record<StepName, StepReport>>;
+  remediation?: RemediationOutcome;
+  record?: HistoryRecord;
+  failures: StepFailure[];
+}
+
+export class PipelineError extends Error {
+  constructor(
+    readonly outcome: PipelineOutcome,
+    readonly failures: StepFailure[],
+  ) {
+    super(`sgwatch: ${failures.length} step(s) failed for event ${outcome.eventId}: ${failures.map((f) => `${f.step}: ${f.message}`).join('; ')}`);
+    this.name = 'PipelineError';
+  }
+}
+
+const NOTIFY_STEPS: Record<keyof PipelineNotifiers, StepName> = { sns: 'notifySns', slack: 'notifySlack', console: 'notifyConsole' };
+/** Longer than the Lambda timeout (30 s), shorter than its first async retry (~1 min). */
+const DEFAULT_LEASE_SECONDS = 45;
+const silent: PipelineLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export async function runPipeline(result: Result, deps: PipelineDeps): Promise<PipelineOutcome> {
+  const logger = deps.logger ?? silent;
+  const now = deps.clock ?? (() => new Date());
+  const { config, store } = deps;
+  const outcome: PipelineOutcome = { source: result.source, status: 'ignored', alert: { send: false }, steps: {}, failures: [] };
+
+  if (result.verdict.outcome === 'invalid' || (!result.change && result.verdict.outcome !== 'ignored')) {
+    outcome.status = 'invalid';
+    outcome.eventId = result.ignored?.eventId;
+    outcome.alert.why = 'invalid record: not stored';
+    logger.warn('invalid record, not stored', { source: result.source, eventId: result.ignored?.eventId, error: result.error ?? 'no change in result' });
+    return outcome;
+  }
+  if (result.verdict.outcome === 'ignored' || !result.change) {
+    outcome.eventId = result.ignored?.eventId;
+    outcome.alert.why = 'not a security-group change: not stored';
+    return outcome;
+  }
+
+  const change: Change = result.change;
+  outcome.eventId = change.eventId;
+  const self = isSelfRemediation(change, config.selfRoleArns);
+
+  // Loop guard: find the change this revoke remediated before storing, so the link is in the first write.
+  let original: HistoryRecord | undefined;
+  if (self) original = await findRemediatedRecord(store, change);
+
+  const storedAt = now();
+  const fresh: HistoryRecord = {
+    eventId: change.eventId,
+    result,
+    steps: {},
+    storedAt: storedAt.toISOString(),
+    expiresAt: Math.floor(storedAt.getTime() / 1000) + config.retentionDays * 86_400,
+    ...(original ? { links: { remediationOf: original.eventId } } : {}),
+  };
+  const { created, record } = await store.putIfAbsent(fresh);
+  outcome.status = created ? 'stored' : 'duplicate';
+  outcome.record = record;
+  const ctx: StepContext = { store, record, now, leaseSeconds: config.stepLeaseSeconds ?? DEFAULT_LEASE_SECONDS };
+
+  if (self) {
+    if (!record.links?.remediationOf) {
+      // A retry: the original may be findable now.
+      original ??= await findRemediatedRecord(store, change);
+      if (original) {
+        await store.addLinks?.(record.eventId, { remediationOf: original.eventId });
+        record.links = { ...(record.links ?? {}), remediationOf: original.eventId };
+      }
+    }
+    const originalId = record.links?.remediationOf;
+    if (originalId && store.addLinks) {
+      try {
+        await store.addLinks(originalId, { remediatedBy: record.eventId });
+      } catch (err) {
+        outcome.failures.push({ step: 'remediate', message: `linking original ${originalId}: ${errorText(err)}` });
+      }
+    }
+    outcome.selfRemediation = { remediationOf: originalId };
+    outcome.alert = { send: false, why: "sgwatch's own remediation: recorded and linked, not alerted" };
+    outcome.steps.remediate = { state: 'skipped', detail: "sgwatch's own remediation is never remediated" };
+    logger.info('sgwatch remediation recorded', { eventId: change.eventId, groupId: change.groupId, remediationOf: originalId ?? null });
+    return finish(outcome, logger);
+  }
+
+  // 1. Remediate (so that the alert can say what was done).
+  const remediation = await remediate(result, change, deps, ctx, outcome);
+  outcome.remediation = remediation;
+
+  // Another invocation of the same event is revoking right now: leave the alert to it (it will
+  // say what was done) and fail, so that this delivery is retried and finds everything done.
+  if (outcome.failures.some((f) => f.busy && f.step === 'remediate')) {
+    outcome.alert = { send: false, why: 'remediation in progress in another invocation; retried later' };
+    return finish(outcome, logger);
+  }
+
+  // 2. Notify: each configured channel is its own step.
+  const decision: AlertDecision = decideAlert(result, remediation, config.minAlertSeverity);
+  outcome.alert = decision.send ? { send: true, reason: decision.reason } : { send: false, why: decision.why };
+  const channels = (Object.keys(NOTIFY_STEPS) as (keyof PipelineNotifiers)[]).filter((k) => deps.notifiers[k]);
+  if (decision.send) {
+    const alert: Alert = { record, remediation, reason: decision.reason };
+    const runs = await Promise.all(channels.map((k) => runStep(ctx, NOTIFY_STEPS[k], async () => (await deps.notifiers[k]!.send(alert), {}))));
+    channels.forEach((k, i) => {
+      outcome.steps[NOTIFY_STEPS[k]] = runs[i].report;
+      if (runs[i].failure) outcome.failures.push(runs[i].failure!);
+    });
+  } else {
+    for (const k of channels) {
+      const prev = record.steps[NOTIFY_STEPS[k]];
+      outcome.steps[NOTIFY_STEPS[k]] = prev?.state === 'done' ? { state: 'done', alreadyDone: true } : { state: 'skipped', detail: decision.why };
+    }
+  }
+
+  logger.info('change processed', {
+    eventId: change.eventId,
+    eventName: change.eventName,
+    groupId: change.groupId,
+    outcome: result.verdict.outcome,
+    severity: result.verdict.severity,
+    record: outcome.status,
+    alert: outcome.alert.send ? outcome.alert.reason : 'none',
+    remediation: remediation?.status ?? 'none',
+    steps: Object.fromEntries(Object.entries(outcome.steps).map(([k, v]) => [k, v?.alreadyDone ? 'already-done' : v?.state])),
+  });
+  return finish(outcome, logger);
+}
+
+function finish(outcome: PipelineOutcome, logger: PipelineLogger): PipelineOutcome {
+  if (outcome.failures.length > 0) {
+    const error = new PipelineError(outcome, outcome.failures);
+    logger.error('pipeline step(s) failed; the event will be retried', { eventId: outcome.eventId, failures: outcome.failures });
+    throw error;
+  }
+  return outcome;
+}
+
+async function remediate(
+  result: Result,
+  change: Change,
+  deps: PipelineDeps,
+  ctx: StepContext,
+  outcome: PipelineOutcome,
+): Promise<RemediationOutcome | undefined> {
+  const { verdict } = result;
+  const plan = verdict.remediation;
+  const mode = deps.config.mode;
+  const planned = plan.ruleIds.length + plan.permissions.length > 0;
+  const wantsRevoke = plan.action === 'revoke' && planned && verdict.outcome !== 'failed-call';
+  const askedRevoke = verdict.findings.some((f) => f.remediation === 'revoke');
+
+  if (!wantsRevoke) {
+    if (askedRevoke && verdict.outcome === 'violation') {
+      const detail = plan.reason ?? 'alert only (policy)';
+      const remediation: RemediationOutcome = { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail };
+      outcome.steps.remediate = await skipStep(ctx, 'remediate', detail, { remediation });
+      return ctx.record.remediation ?? remediation;
+    }
+    outcome.steps.remediate = { state: 'skipped', detail: 'nothing to revoke' };
+    return ctx.record.remediation;
+  }
+
+  if (mode === 'dry-run' || mode === 'off') {
+    const remediation: RemediationOutcome =
+      mode === 'dry-run'
+        ? { mode, status: 'would-revoke', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: describePlan('dry-run: would revoke', plan) }
+        : { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail: 'remediation mode is off' };
+    outcome.steps.remediate = await skipStep(ctx, 'remediate', remediation.detail!, { remediation });
+    return ctx.record.remediation ?? remediation;
+  }
+
+  // enforce
+  const remediator = deps.remediator;
+  const run = await runStep(ctx, 'remediate', async () => {
+    let out: RemediationOutcome;
+    if (!remediator) {
+      out = { mode, status: 'failed', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: 'enforce mode but no remediator is configured' };
+    } else {
+      try {
+        out = await remediator.revoke(change, plan);
+      } catch (err) {
+        out = { mode, status: 'failed', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: errorText(err) };
+      }
+    }
+    const failed = out.status === 'failed';
+    return { state: failed ? 'failed' : 'done', detail: out.detail ?? (failed ? 'revoke failed' : out.status), extra: { remediation: out } };
+  });
+  outcome.steps.remediate = run.report;
+  if (run.failure) outcome.failures.push(run.failure);
+  return ctx.record.remediation;
+}
+
+function describePlan(prefix: string, plan: Result['verdict']['remediation']): string {
+  const parts: string[] = [];
+  if (plan.ruleIds.length) parts.push(plan.ruleIds.join(', '));
+  if (plan.permissions.length) parts.push(`${plan.permissions.length} permission(s) without rule id`);
+  return `${prefix} ${parts.join(' and ')}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The remediation plan: which rules to revoke, never more than the offending
+ * ones. Planning only; nothing here calls AWS.
+ */
+import type { Change, Finding, Permission, RemediationMode, RemediationPlan } from '../model';
+import type { CompiledPolicy } from './compile';
+
+function none(mode: RemediationMode, reason?: string): RemediationPlan {
+  const plan: RemediationPlan = { mode, action: 'none', ruleIds: [], permissions: [] };
+  if (reason) plan.reason = reason;
+  return plan;
+}
+
+function permissionKey(p: Permission): string {
+  const s = p.source;
+  const peer =
+    s.kind === 'cidr4' || s.kind === 'cidr6'
+      ? s.cidr
+      : s.kind === 'group'
+        ? `${s.ownerAccount ?? ''}/${s.groupId ?? s.groupName ?? ''}`
+        : s.prefixListId;
+  return `${p.direction}|${p.protocol}|${p.fromPort}|${p.toPort}|${s.kind}|${peer}`;
+}
+
+/**
+ * Plans remediation for the findings that remain after exceptions:
+ * - mode `off`: nothing ("remediation is off");
+ * - revoke only the rules of findings whose policy rule says `revoke`:
+ *   their `sgr-` ids, or the permission itself when the record has no id;
+ * - nothing for a failed call, a group without id, or an alert-only actor
+ *   (the reason names the alertOnlyActors entry).
+ */
+export function planRemediation(change: Change, findings: readonly Finding[], compiled: CompiledPolicy, mode: RemediationMode): RemediationPlan {
+  if (mode === 'off') return none(mode, 'remediation is off');
+  let revoking = false;
+  for (const f of findings) if (f.remediation === 'revoke' && f.target) revoking = true;
+  if (!revoking) return none(mode);
+  if (change.error) return none(mode, 'the call failed: nothing changed, nothing to revoke');
+  for (const a of compiled.alertOnly) {
+    const actor = change.actor;
+    const who = actor.arn !== undefined && a.pattern.test(actor.arn) ? actor.arn : actor.roleArn !== undefined && a.pattern.test(actor.roleArn) ? actor.roleArn : undefined;
+    if (who !== undefined) {
+      return none(mode, `actor ${who} is alert-only (${a.id} "${a.entry.arn}": ${a.entry.reason}): alerting, not revoking`);
+    }
+  }
+  if (change.groupId === null) return none(mode, 'the record names no group id: cannot revoke safely');
+
+  const ruleIds: string[] = [];
+  const permissions: Permission[] = [];
+  const seenIds = new Set<string>();
+  const seenPermissions = new Set<string>();
+  for (const f of findings) {
+    const t = f.target;
+    if (f.remediation !== 'revoke' || !t) continue;
+    if (t.ruleId) {
+      if (!seenIds.has(t.ruleId)) {
+        seenIds.add(t.ruleId);
+        ruleIds.push(t.ruleId);
+      }
+    } else if (t.source) {
+      const p: Permission = { direction: t.direction, protocol: t.protocol, fromPort: t.fromPort, toPort: t.toPort, source: t.source };
+      const key = permissionKey(p);
+      if (!seenPermissions.has(key)) {
+        seenPermissions.add(key);
+        permissions.push(p);
+      }
+    }
+  }
+  if (ruleIds.length === 0 && permissions.length === 0) return none(mode, 'the offending rules carry neither an id nor a source: nothing precise to revoke');
+  return { mode, action: 'revoke', ruleIds, permissions };
+}

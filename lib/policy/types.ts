@@ -1,0 +1,73 @@
+/**
+ * The policy, as a plain serialisable object: what a policy file holds once
+ * validated and merged with the default. `compilePolicy` turns it into the
+ * precomputed form `evaluate` uses.
+ */
+import type { Severity } from '../model';
+
+/** The policy rule ids: part of sgwatch's interface (policy files, alerts, exceptions). */
+export const RULE_IDS = [
+  'public-all-ports',
+  'public-admin-port',
+  'public-high-risk-port',
+  'public-unapproved-port',
+  'untrusted-admin-source',
+  'untrusted-account-reference',
+  'default-group-rule',
+  'undocumented-rule',
+  'denied-change-attempt',
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+export const REMEDIATIONS = ['revoke', 'alert'] as const;
+export type Remediation = (typeof REMEDIATIONS)[number];
+
+export interface RuleConfig {
+  severity: Severity;
+  remediation: Remediation;
+  enabled: boolean;
+}
+
+export interface AlertOnlyActor {
+  /** ARN pattern; `*` matches any run of characters. */
+  arn: string;
+  reason: string;
+}
+
+/** One exception: every matcher given must match. */
+export interface PolicyException {
+  id?: string;
+  reason: string;
+  /** `YYYY-MM-DD` (through the end of that day, UTC) or an ISO date-time with zone. */
+  until?: string;
+  groupId?: string | string[];
+  ruleId?: string;
+  protocol?: string;
+  /** `22` or `"8000-8100"`: the rule's port range must lie inside. */
+  port?: number | string;
+  ports?: (number | string)[];
+  /** The rule's source must lie wholly inside (CIDR math). */
+  cidr?: string | string[];
+  /** ARN pattern(s) matched against the caller ARN and the assumed role ARN. */
+  actor?: string | string[];
+  /** Policy rules it silences; all when absent. */
+  rules?: RuleId[];
+}
+
+export interface Policy {
+  version: 1;
+  trustedCidrs: string[];
+  trustedAccounts: string[];
+  adminPorts: number[];
+  highRiskPorts: number[];
+  /** `tcp/443`, `udp/53`, `tcp/8000-8100`. */
+  approvedPublicPorts: string[];
+  rules: Record<RuleId, RuleConfig>;
+  alertOnlyActors: AlertOnlyActor[];
+  exceptions: PolicyException[];
+}
+
+/** A policy file as written: every key optional, rules partial per field. */
+export type PolicyInput = Partial<Omit<Policy, 'rules'>> & {
+  rules?: Partial<Record<RuleId, Partial<RuleConfig>>>;
+};

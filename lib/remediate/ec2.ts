@@ -1,0 +1,352 @@
+/**
+ * Auto-revoke: removes exactly the offending rules of a change, nothing else.
+ *
+ * - By id (`SecurityGroupRuleIds`), grouped by direction into one
+ *   RevokeSecurityGroupIngress and/or one RevokeSecurityGroupEgress call.
+ *   The direction comes from the change's rules when the event name says it
+ *   (Authorize…Ingress/Egress). When it does not (ModifySecurityGroupRules
+ *   carries no direction) or the id is not among the change's rules, it is
+ *   looked up with DescribeSecurityGroupRules filtered by group and id (also
+ *   proving the id belongs to that group); if that call is denied, the id is
+ *   tried as ingress, then as egress (an id lives in exactly one direction).
+ * - Old records without ids: the plan's permissions only, as exact
+ *   IpPermissions (CIDR as written, no description).
+ * - Not found (rule or group) is success: `already-gone`. EC2 fails a whole
+ *   call when one of several ids is gone, so such a call is retried id by
+ *   id. Throttling is retried by the SDK (`maxAttempts`). Anything else is
+ *   `failed` with a one-line detail (code and message, never a stack).
+ * - Nothing is called unless the plan's action is `revoke` and its mode is
+ *   `enforce`. The client's region must be the change's region and, when
+ *   `accountId` is given, the change's account must be it: a revoke sent to
+ *   the wrong place would come back "not found" and be misreported as gone.
+ *
+ * IAM: ec2:RevokeSecurityGroupIngress, ec2:RevokeSecurityGroupEgress,
+ * ec2:DescribeSecurityGroupRules (direction look-up; optional, see above).
+ */
+import {
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+  type IpPermission,
+  type RevokeSecurityGroupIngressResult,
+} from '@aws-sdk/client-ec2';
+import type { Change, Direction, Permission, RemediationPlan } from '../model';
+import type { RemediationOutcome, Remediator } from '../pipeline/ports';
+
+export interface Ec2RemediatorOptions {
+  /** One client for every change (tests, or a single-region deployment). Its region must match the change's. */
+  client?: EC2Client;
+  /** A client per region; default: a cached `new EC2Client({ region, maxAttempts: 5 })`. */
+  clientForRegion?: (region: string) => EC2Client;
+  /** Send `DryRun: true`: EC2 checks permissions and changes nothing (outcome `would-revoke`). */
+  dryRunApi?: boolean;
+  /** The account sgwatch runs in; a change from another account is refused. */
+  accountId?: string;
+}
+
+const GROUP_ID = /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+const RULE_ID = /^sgr-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
+
+type ErrorClass = 'rule-gone' | 'group-gone' | 'dry-run-ok' | 'denied' | 'other';
+
+interface AwsErrorLike {
+  name?: string;
+  Code?: string;
+  code?: string;
+  message?: string;
+}
+
+/** The EC2 error code without the `Client.`/`Server.` prefix CloudTrail and some SDK paths add. */
+export function errorCode(error: unknown): string {
+  const e = (error ?? {}) as AwsErrorLike;
+  const raw = e.Code ?? e.code ?? e.name ?? 'Error';
+  return String(raw).replace(/^(?:Client|Server)\./, '');
+}
+
+function classify(error: unknown): ErrorClass {
+  switch (errorCode(error)) {
+    case 'InvalidPermission.NotFound':
+    case 'InvalidSecurityGroupRuleId.NotFound':
+      return 'rule-gone';
+    case 'InvalidGroup.NotFound':
+    case 'InvalidGroupId.NotFound':
+      return 'group-gone';
+    case 'DryRunOperation':
+      return 'dry-run-ok';
+    case 'UnauthorizedOperation':
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return 'denied';
+    default:
+      return 'other';
+  }
+}
+
+/** `Code: message`, one line, capped; never a stack. */
+export function errorDetail(error: unknown): string {
+  const e = (error ?? {}) as AwsErrorLike;
+  const message = String(e.message ?? error ?? '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const short = message.length > 300 ? message.slice(0, 300) + '…' : message;
+  return short ? `${errorCode(error)}: ${short}` : errorCode(error);
+}
+
+/** The exact IpPermission for one planned permission, or an error when it cannot be built exactly. */
+export function toIpPermission(p: Permission): IpPermission | string {
+  const perm: IpPermission = { IpProtocol: p.protocol };
+  if (p.protocol !== '-1') {
+    const needsPorts = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'icmp' || p.protocol === 'icmpv6';
+    if (p.fromPort !== null) perm.FromPort = p.fromPort;
+    if (p.toPort !== null) perm.ToPort = p.toPort;
+    if (needsPorts && (p.fromPort === null || p.toPort === null)) {
+      if (p.protocol === 'icmp' || p.protocol === 'icmpv6') {
+        // All ICMP types/codes are -1/-1.
+        perm.FromPort = p.fromPort ?? -1;
+        perm.ToPort = p.toPort ?? -1;
+      } else {
+        return `${p.protocol} permission without ports cannot be matched exactly`;
+      }
+    }
+  }
+  switch (p.source.kind) {
+    case 'cidr4':
+      perm.IpRanges = [{ CidrIp: p.source.cidr }];
+      break;
+    case 'cidr6':
+      perm.Ipv6Ranges = [{ CidrIpv6: p.source.cidr }];
+      break;
+    case 'prefix-list':
+      perm.PrefixListIds = [{ PrefixListId: p.source.prefixListId }];
+      break;
+    case 'group': {
+      if (!p.source.groupId && !p.source.groupName) return 'group reference without a group id or name';
+      const pair: { GroupId?: string; GroupName?: string; UserId?: string } = {};
+      if (p.source.groupId) pair.GroupId = p.source.groupId;
+      else pair.GroupName = p.source.groupName;
+      if (p.source.ownerAccount) pair.UserId = p.source.ownerAccount;
+      perm.UserIdGroupPairs = [pair];
+      break;
+    }
+  }
+  return perm;
+}
+
+interface Tally {
+  revokedIds: string[];
+  goneIds: string[];
+  revokedPermissions: number;
+  gonePermissions: number;
+  failures: string[];
+  wouldRevoke: boolean;
+}
+
+const directionOfEvent = (eventName: string): Direction | undefined =>
+  /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
+
+export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
+  const cache = new Map<string, EC2Client>();
+  const clientFor =
+    opts.clientForRegion ??
+    ((region: string) => {
+      let c = cache.get(region);
+      if (!c) cache.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
+      return c;
+    });
+  const dryRun = opts.dryRunApi ? { DryRun: true } : {};
+
+  async function resolveClient(region: string): Promise<EC2Client | string> {
+    if (!opts.client) return clientFor(region);
+    const configured = await opts.client.config.region();
+    return configured === region ? opts.client : `the EC2 client is for ${configured}, the change is in ${region}`;
+  }
+
+  async function callRevoke(client: EC2Client, direction: Direction, input: { GroupId: string; SecurityGroupRuleIds?: string[]; IpPermissions?: IpPermission[] }) {
+    const params = { ...input, ...dryRun };
+    return (direction === 'ingress'
+      ? client.send(new RevokeSecurityGroupIngressCommand(params))
+      : client.send(new RevokeSecurityGroupEgressCommand(params))) as Promise<RevokeSecurityGroupIngressResult>;
+  }
+
+  /** Directions of ids not known from the change: DescribeSecurityGroupRules, or undefined when that is not allowed. */
+  async function lookUpDirections(client: EC2Client, groupId: string, ids: string[]): Promise<Map<string, Direction> | string | undefined> {
+    try {
+      const found = new Map<string, Direction>();
+      let token: string | undefined;
+      do {
+        const out = await client.send(
+          new DescribeSecurityGroupRulesCommand({
+            Filters: [
+              { Name: 'group-id', Values: [groupId] },
+              { Name: 'security-group-rule-id', Values: ids },
+            ],
+            NextToken: token,
+          }),
+        );
+        for (const r of out.SecurityGroupRules ?? []) {
+          if (r.SecurityGroupRuleId && r.GroupId === groupId) found.set(r.SecurityGroupRuleId, r.IsEgress ? 'egress' : 'ingress');
+        }
+        token = out.NextToken;
+      } while (token);
+      return found;
+    } catch (error) {
+      const cls = classify(error);
+      if (cls === 'denied') return undefined;
+      if (cls === 'group-gone') return new Map();
+      return `could not look up rule directions: ${errorDetail(error)}`;
+    }
+  }
+
+  /** Revokes ids of one direction; on "not found" for several ids, retries one by one. */
+  async function revokeIds(client: EC2Client, groupId: string, direction: Direction, ids: string[], t: Tally): Promise<void> {
+    try {
+      const out = await callRevoke(client, direction, { GroupId: groupId, SecurityGroupRuleIds: ids });
+      if (out.Return === false) {
+        t.failures.push(`${direction} revoke of ${ids.join(', ')} returned false`);
+        return;
+      }
+      if (out.RevokedSecurityGroupRules) {
+        const confirmed = new Set(out.RevokedSecurityGroupRules.map((r) => r.SecurityGroupRuleId));
+        for (const id of ids) (confirmed.has(id) ? t.revokedIds : t.goneIds).push(id);
+      } else {
+        t.revokedIds.push(...ids);
+      }
+    } catch (error) {
+      const cls = classify(error);
+      if (cls === 'dry-run-ok') {
+        t.wouldRevoke = true;
+      } else if (cls === 'group-gone') {
+        t.goneIds.push(...ids);
+      } else if (cls === 'rule-gone') {
+        if (ids.length === 1) t.goneIds.push(ids[0]);
+        else for (const id of ids) await revokeIds(client, groupId, direction, [id], t);
+      } else {
+        t.failures.push(`${direction} revoke of ${ids.join(', ')}: ${errorDetail(error)}`);
+      }
+    }
+  }
+
+  /** An id of unknown direction, without DescribeSecurityGroupRules: ingress, then egress. */
+  async function revokeEitherWay(client: EC2Client, groupId: string, id: string, t: Tally): Promise<void> {
+    const probe: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], wouldRevoke: false };
+    await revokeIds(client, groupId, 'ingress', [id], probe);
+    if (probe.goneIds.length) {
+      probe.goneIds = [];
+      await revokeIds(client, groupId, 'egress', [id], probe);
+    }
+    t.revokedIds.push(...probe.revokedIds);
+    t.goneIds.push(...probe.goneIds);
+    t.failures.push(...probe.failures);
+    t.wouldRevoke ||= probe.wouldRevoke;
+  }
+
+  async function revokePermissions(client: EC2Client, groupId: string, direction: Direction, perms: IpPermission[], t: Tally): Promise<void> {
+    try {
+      const out = await callRevoke(client, direction, { GroupId: groupId, IpPermissions: perms });
+      if (out.Return === false) {
+        t.failures.push(`${direction} revoke of ${perms.length} permission(s) returned false`);
+        return;
+      }
+      const unknown = Math.min(perms.length, out.UnknownIpPermissions?.length ?? 0);
+      t.gonePermissions += unknown;
+      t.revokedPermissions += perms.length - unknown;
+      for (const r of out.RevokedSecurityGroupRules ?? []) if (r.SecurityGroupRuleId) t.revokedIds.push(r.SecurityGroupRuleId);
+    } catch (error) {
+      const cls = classify(error);
+      if (cls === 'dry-run-ok') t.wouldRevoke = true;
+      else if (cls === 'group-gone') t.gonePermissions += perms.length;
+      else if (cls === 'rule-gone') {
+        if (perms.length === 1) t.gonePermissions += 1;
+        else for (const p of perms) await revokePermissions(client, groupId, direction, [p], t);
+      } else t.failures.push(`${direction} revoke of ${perms.length} permission(s): ${errorDetail(error)}`);
+    }
+  }
+
+  return {
+    async revoke(change: Change, plan: RemediationPlan): Promise<RemediationOutcome> {
+      const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
+      if (plan.action !== 'revoke') {
+        return plan.reason ? { ...base, status: 'alert-only', detail: plan.reason } : { ...base, status: 'none' };
+      }
+      if (plan.mode === 'off') return { ...base, status: 'alert-only', detail: 'remediation mode is off' };
+      if (plan.mode === 'dry-run') {
+        const n = plan.ruleIds.length + plan.permissions.length;
+        return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], detail: `dry-run: would revoke ${n} rule${n === 1 ? '' : 's'}` };
+      }
+      if (plan.mode !== 'enforce') return { ...base, status: 'failed', detail: `unknown remediation mode ${JSON.stringify(plan.mode)}` };
+
+      const fail = (detail: string): RemediationOutcome => ({ ...base, status: 'failed', detail });
+      const groupId = change.groupId;
+      if (!groupId || !GROUP_ID.test(groupId)) return fail(`cannot revoke: the change names no valid group id (${JSON.stringify(groupId)})`);
+      if (change.error) return fail(`cannot revoke: the call failed (${change.error.code}), so there is nothing to remove`);
+      const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
+      if (badIds.length) return fail(`cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}`);
+      if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return fail('the plan asks to revoke but names no rule id or permission');
+      if (opts.accountId && change.account !== opts.accountId) {
+        return fail(`cannot revoke: the change is in account ${change.account}, sgwatch runs in ${opts.accountId}`);
+      }
+      const client = await resolveClient(change.region);
+      if (typeof client === 'string') return fail(`cannot revoke: ${client}`);
+
+      const t: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], wouldRevoke: false };
+
+      // Directions of the ids: trusted from the change only when its event names one.
+      const eventDirection = directionOfEvent(change.eventName);
+      const byDirection: Record<Direction, string[]> = { ingress: [], egress: [] };
+      const unknown: string[] = [];
+      const ids = [...new Set(plan.ruleIds)];
+      for (const id of ids) {
+        const rule = change.rules.find((r) => r.ruleId === id);
+        if (rule && eventDirection && rule.direction === eventDirection) byDirection[rule.direction].push(id);
+        else unknown.push(id);
+      }
+      let tryBoth: string[] = [];
+      if (unknown.length) {
+        const found = await lookUpDirections(client, groupId, unknown);
+        if (typeof found === 'string') t.failures.push(found);
+        else if (found === undefined) tryBoth = unknown;
+        else {
+          for (const id of unknown) {
+            const d = found.get(id);
+            if (d) byDirection[d].push(id);
+            else t.goneIds.push(id);
+          }
+        }
+      }
+      for (const direction of ['ingress', 'egress'] as const) {
+        if (byDirection[direction].length) await revokeIds(client, groupId, direction, byDirection[direction], t);
+      }
+      for (const id of tryBoth) await revokeEitherWay(client, groupId, id, t);
+
+      const permsBy: Record<Direction, IpPermission[]> = { ingress: [], egress: [] };
+      for (const p of plan.permissions) {
+        const perm = toIpPermission(p);
+        if (typeof perm === 'string') t.failures.push(perm);
+        else permsBy[p.direction].push(perm);
+      }
+      for (const direction of ['ingress', 'egress'] as const) {
+        if (permsBy[direction].length) await revokePermissions(client, groupId, direction, permsBy[direction], t);
+      }
+
+      return summarise(plan, t);
+    },
+  };
+}
+
+function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
+  const parts: string[] = [];
+  if (t.revokedIds.length) parts.push(`revoked ${t.revokedIds.join(', ')}`);
+  if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)`);
+  if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
+  if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
+  if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
+  const detail = parts.join('; ') || undefined;
+  const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
+  if (t.failures.length) return { ...base, status: 'failed', ruleIds: t.revokedIds, detail };
+  if (t.wouldRevoke) {
+    return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: 'EC2 DryRun: the revoke is permitted; nothing changed' };
+  }
+  if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
+  return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };
+}

@@ -1,0 +1,336 @@
+/**
+ * ChangeStore over DynamoDB (real, dynalite, or any compatible endpoint),
+ * through the lib-dynamodb DocumentClient. Design: README.md in this folder.
+ * No transactions (dynalite lacks them): every write is a single conditional
+ * PutItem/UpdateItem, and the secondary items (set-groups pointers, findings
+ * buckets) are idempotent puts that a retry simply repeats.
+ */
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Severity } from '../model';
+import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
+import {
+  BUCKETS_PK,
+  RECORD_SK,
+  findingsBucket,
+  findingsPk,
+  findingsSeverityOf,
+  groupPk,
+  groupsOf,
+  historySk,
+  recordPk,
+  severitiesAtOrAbove,
+} from './keys';
+import { FINDINGS_INDEX, GROUP_INDEX } from './table';
+
+export interface DynamoStoreOptions {
+  tableName: string;
+  /** A ready client (DocumentClient or plain); otherwise one is built from endpoint/region. */
+  client?: DynamoDBClient | DynamoDBDocumentClient;
+  endpoint?: string;
+  region?: string;
+  /** Default page size of history/findings when the query gives no limit. */
+  defaultLimit?: number;
+}
+
+const INDEX_ATTRIBUTES = ['pk', 'sk', 'gpk', 'gsk', 'fpk', 'fsk', 'itemType'] as const;
+
+function isConditionFailure(err: unknown): boolean {
+  return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+function toRecord(item: Record<string, unknown>): HistoryRecord {
+  const copy: Record<string, unknown> = { ...item };
+  for (const a of INDEX_ATTRIBUTES) delete copy[a];
+  const links = copy.links as Record<string, unknown> | undefined;
+  if (links && Object.keys(links).length === 0) delete copy.links;
+  return copy as unknown as HistoryRecord;
+}
+
+export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
+  const { tableName } = options;
+  const defaultLimit = options.defaultLimit ?? 100;
+  const base =
+    options.client ??
+    new DynamoDBClient({
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    } satisfies DynamoDBClientConfig);
+  const doc =
+    base instanceof DynamoDBDocumentClient
+      ? base
+      : DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true } });
+  /** Findings buckets this process already registered (saves a put per finding). */
+  const knownBuckets = new Set<string>();
+
+  async function get(eventId: string): Promise<HistoryRecord | undefined> {
+    const out = await doc.send(new GetCommand({ TableName: tableName, Key: { pk: recordPk(eventId), sk: RECORD_SK }, ConsistentRead: true }));
+    return out.Item ? toRecord(out.Item) : undefined;
+  }
+
+  /** Pointer items (set-groups) and the findings bucket: idempotent, repeated on every put so a crash between writes heals. */
+  async function writeSecondaryItems(record: HistoryRecord, mainGroup: string | undefined): Promise<void> {
+    const writes: Promise<unknown>[] = [];
+    for (const groupId of groupsOf(record)) {
+      if (groupId === mainGroup) continue;
+      writes.push(
+        doc.send(
+          new PutCommand({
+            TableName: tableName,
+            Item: {
+              pk: recordPk(record.eventId),
+              sk: `${groupPk(groupId)}`,
+              itemType: 'group-pointer',
+              eventId: record.eventId,
+              gpk: groupPk(groupId),
+              gsk: historySk(record),
+              ...(record.expiresAt ? { expiresAt: record.expiresAt } : {}),
+            },
+          }),
+        ),
+      );
+    }
+    if (findingsSeverityOf(record)) {
+      const bucket = findingsBucket(record);
+      if (!knownBuckets.has(bucket)) {
+        writes.push(
+          doc
+            .send(new PutCommand({ TableName: tableName, Item: { pk: BUCKETS_PK, sk: bucket, itemType: 'findings-bucket' } }))
+            .then(() => knownBuckets.add(bucket)),
+        );
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  async function batchGetRecords(eventIds: string[]): Promise<Map<string, HistoryRecord>> {
+    const found = new Map<string, HistoryRecord>();
+    for (let i = 0; i < eventIds.length; i += 100) {
+      let keys: Record<string, unknown>[] = eventIds.slice(i, i + 100).map((id) => ({ pk: recordPk(id), sk: RECORD_SK }));
+      for (let round = 0; keys.length > 0; round++) {
+        const out = await doc.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: keys, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[tableName] ?? []) {
+          const record = toRecord(item);
+          found.set(record.eventId, record);
+        }
+        keys = (out.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
+        if (keys.length > 0) {
+          if (round > 8) throw new Error(`DynamoDB kept ${keys.length} keys unprocessed in BatchGetItem on ${tableName}`);
+          await new Promise((r) => setTimeout(r, 50 * 2 ** round));
+        }
+      }
+    }
+    return found;
+  }
+
+  async function queryDescending(
+    index: string,
+    pkName: string,
+    pkValue: string,
+    skName: string,
+    since: string | undefined,
+    limit: number,
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          IndexName: index,
+          KeyConditionExpression: since ? '#p = :p AND #s >= :since' : '#p = :p',
+          ExpressionAttributeNames: { '#p': pkName, ...(since ? { '#s': skName } : {}) },
+          ExpressionAttributeValues: { ':p': pkValue, ...(since ? { ':since': since } : {}) },
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      startKey = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (startKey && items.length < limit);
+    return items;
+  }
+
+  return {
+    async putIfAbsent(record) {
+      const groups = groupsOf(record);
+      const mainGroup = record.result.change?.groupId ?? undefined;
+      const severity = findingsSeverityOf(record);
+      const item: Record<string, unknown> = {
+        ...record,
+        steps: record.steps ?? {},
+        links: record.links ?? {},
+        pk: recordPk(record.eventId),
+        sk: RECORD_SK,
+        itemType: 'record',
+        ...(mainGroup && groups.includes(mainGroup) ? { gpk: groupPk(mainGroup), gsk: historySk(record) } : {}),
+        ...(severity ? { fpk: findingsPk(findingsBucket(record), severity), fsk: historySk(record) } : {}),
+      };
+      let created = true;
+      try {
+        await doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      } catch (err) {
+        if (!isConditionFailure(err)) throw err;
+        created = false;
+      }
+      await writeSecondaryItems(record, mainGroup);
+      if (created) return { created, record: toRecord(item) };
+      const stored = await get(record.eventId);
+      if (!stored) throw new Error(`record ${record.eventId} exists (conditional put failed) but cannot be read back from ${tableName}`);
+      return { created, record: stored };
+    },
+
+    get,
+
+    async updateStep(eventId, step, status, extra) {
+      const names: Record<string, string> = { '#steps': 'steps', '#step': step };
+      const values: Record<string, unknown> = { ':status': status };
+      const sets = ['#steps.#step = :status'];
+      if (extra?.remediation) {
+        names['#rem'] = 'remediation';
+        values[':rem'] = extra.remediation;
+        sets.push('#rem = :rem');
+      }
+      let i = 0;
+      for (const [k, v] of Object.entries(extra?.links ?? {})) {
+        if (v === undefined) continue;
+        names['#links'] = 'links';
+        names[`#l${i}`] = k;
+        values[`:l${i}`] = v;
+        sets.push(`#links.#l${i} = :l${i}`);
+        i++;
+      }
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: recordPk(eventId), sk: RECORD_SK },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailure(err)) throw new Error(`cannot update step ${step}: no stored record ${eventId} in ${tableName}`);
+        throw err;
+      }
+    },
+
+    async claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) {
+      const names: Record<string, string> = { '#steps': 'steps', '#step': step };
+      const values: Record<string, unknown> = { ':next': next };
+      let condition: string;
+      if (!expected) {
+        condition = 'attribute_exists(pk) AND attribute_not_exists(#steps.#step)';
+      } else {
+        names['#state'] = 'state';
+        names['#attempts'] = 'attempts';
+        values[':state'] = expected.state;
+        condition = 'attribute_exists(pk) AND #steps.#step.#state = :state';
+        if (expected.attempts === undefined) condition += ' AND attribute_not_exists(#steps.#step.#attempts)';
+        else {
+          values[':attempts'] = expected.attempts;
+          condition += ' AND #steps.#step.#attempts = :attempts';
+        }
+      }
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: recordPk(eventId), sk: RECORD_SK },
+            UpdateExpression: 'SET #steps.#step = :next',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return true;
+      } catch (err) {
+        if (isConditionFailure(err)) return false;
+        throw err;
+      }
+    },
+
+    async addLinks(eventId, links) {
+      const names: Record<string, string> = { '#links': 'links' };
+      const values: Record<string, unknown> = {};
+      const sets: string[] = [];
+      let i = 0;
+      for (const [k, v] of Object.entries(links)) {
+        if (v === undefined) continue;
+        names[`#l${i}`] = k;
+        values[`:l${i}`] = v;
+        sets.push(`#links.#l${i} = :l${i}`);
+        i++;
+      }
+      if (sets.length === 0) return;
+      try {
+        await doc.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: { pk: recordPk(eventId), sk: RECORD_SK },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        if (isConditionFailure(err)) throw new Error(`cannot link: no stored record ${eventId} in ${tableName}`);
+        throw err;
+      }
+    },
+
+    async history(groupId: string, query: HistoryQuery = {}) {
+      const limit = query.limit ?? defaultLimit;
+      const items = await queryDescending(GROUP_INDEX, 'gpk', groupPk(groupId), 'gsk', query.since, limit);
+      const pointers = items.filter((i) => i.itemType === 'group-pointer').map((i) => String(i.eventId));
+      const resolved = pointers.length > 0 ? await batchGetRecords(pointers) : new Map<string, HistoryRecord>();
+      const out: HistoryRecord[] = [];
+      for (const item of items) {
+        if (item.itemType === 'group-pointer') {
+          const record = resolved.get(String(item.eventId));
+          if (record) out.push(record);
+        } else out.push(toRecord(item));
+      }
+      return out;
+    },
+
+    async findings(query: FindingsQuery = {}) {
+      const limit = query.limit ?? defaultLimit;
+      const severities: Severity[] = severitiesAtOrAbove(query.minSeverity);
+      const sinceBucket = query.since?.slice(0, 7);
+      const buckets: string[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const out = await doc.send(
+          new QueryCommand({
+            TableName: tableName,
+            KeyConditionExpression: sinceBucket ? 'pk = :p AND sk >= :b' : 'pk = :p',
+            ExpressionAttributeValues: { ':p': BUCKETS_PK, ...(sinceBucket ? { ':b': sinceBucket } : {}) },
+            ScanIndexForward: false,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of out.Items ?? []) buckets.push(String(item.sk));
+        startKey = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+      } while (startKey);
+
+      const out: HistoryRecord[] = [];
+      for (const bucket of buckets) {
+        const perSeverity = await Promise.all(
+          severities.map((s) => queryDescending(FINDINGS_INDEX, 'fpk', findingsPk(bucket, s), 'fsk', query.since, limit)),
+        );
+        const merged = perSeverity.flat().sort((a, b) => (String(a.fsk) < String(b.fsk) ? 1 : String(a.fsk) > String(b.fsk) ? -1 : 0));
+        for (const item of merged) {
+          if (out.length >= limit) break;
+          out.push(toRecord(item));
+        }
+        if (out.length >= limit) break;
+      }
+      return out;
+    },
+  };
+}

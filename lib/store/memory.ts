@@ -1,0 +1,82 @@
+/**
+ * In-memory ChangeStore with the DynamoDB store's semantics (same keys and
+ * ordering from keys.ts, same conditional behaviour, copies in and out as a
+ * database would): for `--store memory` and fast unit tests.
+ */
+import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
+import { findingsSeverityOf, groupsOf, historySk, severitiesAtOrAbove, snapshot } from './keys';
+
+export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & { size(): number } {
+  const defaultLimit = options.defaultLimit ?? 100;
+  const records = new Map<string, HistoryRecord>();
+
+  function mustGet(eventId: string, what: string): HistoryRecord {
+    const record = records.get(eventId);
+    if (!record) throw new Error(`cannot ${what}: no stored record ${eventId} in memory store`);
+    return record;
+  }
+
+  function sortedDesc(list: HistoryRecord[]): HistoryRecord[] {
+    return list
+      .map((r) => ({ r, k: historySk(r) }))
+      .sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0))
+      .map((x) => x.r);
+  }
+
+  const since = (query: HistoryQuery) => (r: HistoryRecord) => !query.since || historySk(r) >= query.since;
+
+  return {
+    size: () => records.size,
+
+    async putIfAbsent(record) {
+      const existing = records.get(record.eventId);
+      if (existing) return { created: false, record: snapshot(existing) };
+      const stored = snapshot({ ...record, steps: record.steps ?? {} });
+      records.set(record.eventId, stored);
+      return { created: true, record: snapshot(stored) };
+    },
+
+    async get(eventId) {
+      const r = records.get(eventId);
+      return r ? snapshot(r) : undefined;
+    },
+
+    async updateStep(eventId, step, status, extra) {
+      const r = mustGet(eventId, `update step ${step}`);
+      r.steps[step] = snapshot(status);
+      if (extra?.remediation) r.remediation = snapshot(extra.remediation);
+      if (extra?.links) r.links = { ...(r.links ?? {}), ...snapshot(extra.links) };
+    },
+
+    async claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) {
+      const r = mustGet(eventId, `claim step ${step}`);
+      const current = r.steps[step];
+      if (!expected) {
+        if (current) return false;
+      } else if (!current || current.state !== expected.state || current.attempts !== expected.attempts) {
+        return false;
+      }
+      r.steps[step] = snapshot(next);
+      return true;
+    },
+
+    async addLinks(eventId, links) {
+      const r = mustGet(eventId, 'link');
+      r.links = { ...(r.links ?? {}), ...snapshot(links) };
+    },
+
+    async history(groupId, query = {}) {
+      const list = [...records.values()].filter((r) => groupsOf(r).includes(groupId)).filter(since(query));
+      return sortedDesc(list).slice(0, query.limit ?? defaultLimit).map(snapshot);
+    },
+
+    async findings(query: FindingsQuery = {}) {
+      const wanted = new Set<string>(severitiesAtOrAbove(query.minSeverity));
+      const list = [...records.values()].filter((r) => {
+        const s = findingsSeverityOf(r);
+        return s !== undefined && wanted.has(s);
+      });
+      return sortedDesc(list.filter(since(query))).slice(0, query.limit ?? defaultLimit).map(snapshot);
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * The `sgwatch` command end to end, as a user runs it: a child process over
+ * the shipped events and fixture files, checking output contract and exit codes.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonLines, ROOT, runCli } from './run-cli';
+
+let work: string;
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'sgwatch-cli-'));
+});
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const events = path.join(ROOT, 'events');
+const inputs = path.join(ROOT, 'test', 'fixtures', 'inputs');
+
+describe('sgwatch replay', () => {
+  it('replays the quick start: text lines, a summary, exit 0, records kept under .sgwatch/', async () => {
+    const run = await runCli(['replay', events], { cwd: work });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^CRITICAL\s.*AuthorizeSecurityGroupIngress\s+sg-0a1b2c3d4e5f60001\b.*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\].*would revoke sgr-0a1b2c3d4e5f60011/m);
+    expect(run.stdout).toMatch(/^47 records: violation 20 · compliant 21 · ignored 4 · failed-call 2$/m);
+    expect(run.stdout).toMatch(/^worst groups:$/m);
+    expect(run.stdout).toMatch(/would revoke 10 rules in 9 records/);
+    expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
+    expect(fs.existsSync(path.join(work, '.sgwatch', 'dynamodb'))).toBe(true);
+  });
+
+  it('prints one JSON object per record with the contract fields, in input order', async () => {
+    const run = await runCli(['replay', path.join(events, 'authorize'), '--format', 'json', '--store', 'memory']);
+    expect(run.code).toBe(0);
+    const lines = jsonLines(run.stdout);
+    const files = fs.readdirSync(path.join(events, 'authorize')).sort();
+    expect(lines.map((l) => path.basename(l.source.split('#')[0]))).toEqual(files);
+    const ssh = lines.find((l) => l.source.endsWith('ssh-open-to-world.json#0'))!;
+    expect(Object.keys(ssh)).toEqual(
+      expect.arrayContaining(['source', 'eventId', 'eventName', 'eventTime', 'account', 'region', 'actor', 'groupId', 'outcome', 'severity', 'findings', 'exceptions', 'remediation']),
+    );
+    expect(ssh).toMatchObject({
+      eventName: 'AuthorizeSecurityGroupIngress',
+      account: '111122223333',
+      groupId: 'sg-0a1b2c3d4e5f60001',
+      outcome: 'violation',
+      severity: 'critical',
+      actor: { via: 'console' },
+      remediation: { mode: 'dry-run', action: 'revoke', ruleIds: ['sgr-0a1b2c3d4e5f60011'], permissions: [] },
+    });
+    expect(ssh.findings[0]).toMatchObject({ rule: 'public-admin-port', severity: 'critical', direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: '0.0.0.0/0', ruleId: 'sgr-0a1b2c3d4e5f60011' });
+  });
+
+  it('--remediate off plans nothing', async () => {
+    const run = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--format', 'json', '--store', 'memory', '--remediate', 'off']);
+    const [line] = jsonLines(run.stdout);
+    expect(line.remediation).toMatchObject({ mode: 'off', action: 'none', ruleIds: [] });
+  });
+
+  it('--fail-on exits 1 when a finding reaches the severity, 0 when none does', async () => {
+    const critical = await runCli(['replay', events, '--store', 'memory', '--fail-on', 'critical']);
+    expect(critical.code).toBe(1);
+    const privateOnly = await runCli(['replay', path.join(events, 'authorize', 'ssh-from-private-network.json'), '--store', 'memory', '--fail-on', 'low']);
+    expect(privateOnly.code).toBe(0);
+  });
+
+  it('reads stdin (-), gzipped too', async () => {
+    const record = fs.readFileSync(path.join(events, 'authorize', 'ssh-open-to-world.json'));
+    const run = await runCli(['replay', '-', '--format', 'json', '--store', 'memory'], { input: zlib.gzipSync(record) });
+    expect(run.code).toBe(0);
+    expect(jsonLines(run.stdout)).toMatchObject([{ source: '-#0', severity: 'critical' }]);
+  });
+
+  it('bad input: one invalid result per bad file naming it, the others still processed, exit 2, no stack trace', async () => {
+    const bad = path.join(work, 'broken.json');
+    fs.writeFileSync(bad, '{"Records": [ {"eventName": ');
+    const good = path.join(events, 'authorize', 'ssh-open-to-world.json');
+    const run = await runCli(['replay', bad, good, '--format', 'json', '--store', 'memory']);
+    expect(run.code).toBe(2);
+    const lines = jsonLines(run.stdout);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ source: `${bad}#0`, outcome: 'invalid' });
+    expect(lines[0].error).toContain(`${bad}#0: not JSON`);
+    expect(lines[1]).toMatchObject({ outcome: 'violation' });
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('every fixture of bad input yields invalid results, never a crash', async () => {
+    const run = await runCli(['replay', inputs, '--format', 'json', '--store', 'memory']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe('');
+    const lines = jsonLines(run.stdout);
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines.filter((x) => x.outcome === 'invalid')) expect(l.error).toMatch(/^.+#\d+: /);
+  });
+
+  it('a bad policy file is reported with file and path, exit 2', async () => {
+    const policy = path.join(work, 'bad-policy.yml');
+    fs.writeFileSync(policy, 'version: 1\nadminPorts: [22, "ssh"]\nrules:\n  public-admin-port:\n    severity: hgih\n');
+    const run = await runCli(['replay', events, '--policy', policy, '--store', 'memory']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`${policy}: rules.public-admin-port.severity`);
+    expect(run.stderr).toContain('adminPorts');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--remediate enforce demands --yes', async () => {
+    const run = await runCli(['replay', events, '--remediate', 'enforce', '--store', 'memory']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--yes/);
+  });
+
+  it('an exception in a policy file silences the finding and is reported', async () => {
+    const policy = path.join(work, 'exception.yml');
+    fs.writeFileSync(
+      policy,
+      ['exceptions:', '  - id: bastion', '    groupId: sg-0a1b2c3d4e5f60001', '    port: 22', '    reason: public bastion, ticket SEC-1', '    until: "2030-01-01"'].join('\n'),
+    );
+    const run = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--policy', policy, '--format', 'json', '--store', 'memory']);
+    const [line] = jsonLines(run.stdout);
+    expect(line.outcome).toBe('compliant');
+    expect(line.remediation.action).toBe('none');
+    expect(line.exceptions).toEqual(expect.arrayContaining([expect.objectContaining({ id: 'bastion', rule: 'public-admin-port', reason: 'public bastion, ticket SEC-1' })]));
+  });
+});
+
+describe('sgwatch policy', () => {
+  it('show prints the effective default policy, which validates', async () => {
+    const show = await runCli(['policy', 'show']);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toMatch(/adminPorts:/);
+    const file = path.join(work, 'effective.yml');
+    fs.writeFileSync(file, show.stdout);
+    const validate = await runCli(['policy', 'validate', file]);
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain(`${file}: valid policy`);
+  });
+
+  it('validate names the file, the path and what is expected; exit 1', async () => {
+    const file = path.join(work, 'typo.yml');
+    fs.writeFileSync(file, 'trustedCidrs: [10.0.0.0/33]\nexceptoins: []\n');
+    const run = await runCli(['policy', 'validate', file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file}: trustedCidrs[0]`);
+    expect(run.stderr).toContain('exceptoins');
+  });
+});

@@ -1,0 +1,180 @@
+/**
+ * The packaged CloudFormation template (`osls package --stage dev`, offline,
+ * dummy credentials). Packaged once, the template and zip kept in
+ * .serverless/template-test and reused while the inputs are unchanged (osls
+ * cannot package into a folder inside .serverless/ itself, so they are copied).
+ * Also `osls invoke local --stage local`, in this file so that it never runs
+ * concurrently with the packaging (both use .esbuild/ and .serverless/).
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SECURITY_GROUP_EVENT_NAMES } from '../../lib/pipeline/event-names';
+import { TABLE_DEFINITION } from '../../lib/store/table';
+
+const root = join(__dirname, '..', '..');
+const outDir = join(root, '.serverless', 'template-test');
+const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
+const inputs = ['serverless.yml', 'esbuild.config.js', 'lib/store/table.json', 'lib/pipeline/event-names.json', 'handlers/on-change.ts'];
+
+type Json = Record<string, any>;
+let template: Json;
+let resources: Record<string, Json>;
+
+function fresh(): boolean {
+  if (!existsSync(templatePath) || !existsSync(join(outDir, 'onChange.zip'))) return false;
+  const built = statSync(templatePath).mtimeMs;
+  return inputs.every((f) => statSync(join(root, f)).mtimeMs < built);
+}
+
+beforeAll(async () => {
+  if (!fresh()) {
+    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1'], {
+      cwd: root,
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY', AWS_SECRET_ACCESS_KEY: 'package-only', SLS_TELEMETRY_DISABLED: '1' },
+      timeout: 120_000,
+    });
+    mkdirSync(outDir, { recursive: true });
+    copyFileSync(join(root, '.serverless', 'onChange.zip'), join(outDir, 'onChange.zip'));
+    copyFileSync(join(root, '.serverless', 'cloudformation-template-update-stack.json'), templatePath);
+  }
+  template = JSON.parse(readFileSync(templatePath, 'utf8'));
+  resources = template.Resources;
+}, 150_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const one = (type: string) => {
+  const list = ofType(type);
+  expect(list, type).toHaveLength(1);
+  return list[0][1];
+};
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+/** Every IAM statement of the stack with the resource (and its Condition) it lives in. */
+function statements(): { owner: string; condition?: string; statement: Json }[] {
+  const out: { owner: string; condition?: string; statement: Json }[] = [];
+  for (const [id, r] of Object.entries(resources)) {
+    const docs: Json[] = [];
+    if (r.Type === 'AWS::IAM::Role') for (const p of r.Properties.Policies ?? []) docs.push(p.PolicyDocument);
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') docs.push(r.Properties.PolicyDocument);
+    for (const d of docs) for (const s of asArray(d.Statement)) out.push({ owner: id, condition: r.Condition, statement: s });
+  }
+  return out;
+}
+
+describe('packaged template', () => {
+  it('the EventBridge rule matches CloudTrail EC2 calls for every event name, failed calls included', () => {
+    const rule = one('AWS::Events::Rule');
+    const pattern = rule.Properties.EventPattern;
+    expect(pattern.source).toEqual(['aws.ec2']);
+    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    expect(pattern.detail.eventSource).toEqual(['ec2.amazonaws.com']);
+    expect([...pattern.detail.eventName].sort()).toEqual([...SECURITY_GROUP_EVENT_NAMES].sort());
+    expect(SECURITY_GROUP_EVENT_NAMES).toEqual(expect.arrayContaining(['ModifySecurityGroupRules', 'ModifyNetworkInterfaceAttribute', 'ModifyInstanceAttribute', 'UpdateSecurityGroupRuleDescriptionsEgress']));
+    expect(pattern.detail).not.toHaveProperty('errorCode');
+  });
+
+  it('the rule targets the function with a retry policy and an encrypted SQS dead-letter queue; failed runs land there too', () => {
+    const rule = one('AWS::Events::Rule');
+    const [target] = rule.Properties.Targets;
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': ['OnChangeLambdaFunction', 'Arn'] });
+    expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
+    const [dlqId, dlq] = ofType('AWS::SQS::Queue')[0];
+    expect(dlq.Properties.SqsManagedSseEnabled).toBe(true);
+    expect(target.DeadLetterConfig.Arn).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+    const queuePolicy = one('AWS::SQS::QueuePolicy');
+    const [allow] = queuePolicy.Properties.PolicyDocument.Statement;
+    expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    const [ruleId] = ofType('AWS::Events::Rule')[0];
+    expect(allow.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+    const permission = one('AWS::Lambda::Permission');
+    expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } });
+    const invokeConfig = one('AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+  });
+
+  it('the table is on-demand with PITR, TTL on expiresAt, SSE, and the keys of lib/store/table.json', () => {
+    const table = one('AWS::DynamoDB::Table').Properties;
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(table.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.SSESpecification.SSEEnabled).toBe(true);
+    expect(table.KeySchema).toEqual(TABLE_DEFINITION.KeySchema);
+    expect(table.GlobalSecondaryIndexes).toEqual(TABLE_DEFINITION.GlobalSecondaryIndexes);
+  });
+
+  it('the alert topic is KMS-encrypted', () => {
+    expect(one('AWS::SNS::Topic').Properties.KmsMasterKeyId).toBeTruthy();
+  });
+
+  it('no IAM statement grants a wildcard action (exact ec2:Describe actions only)', () => {
+    const all = statements();
+    expect(all.length).toBeGreaterThan(3);
+    for (const { owner, statement } of all) {
+      expect(statement.NotAction, owner).toBeUndefined();
+      for (const action of asArray(statement.Action as string | string[])) {
+        expect(action, `${owner}: ${action}`).not.toContain('*');
+        if (String(action).startsWith('ec2:')) expect(action).toMatch(/^ec2:(RevokeSecurityGroup(Ingress|Egress)|Describe[A-Z][A-Za-z]+)$/);
+      }
+    }
+    const dynamo = all.find((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('dynamodb:')))!;
+    expect(asArray(dynamo.statement.Resource)).toEqual([{ 'Fn::GetAtt': ['ChangesTable', 'Arn'] }, { 'Fn::Sub': '${ChangesTable.Arn}/index/*' }]);
+    const publish = all.find((s) => asArray(s.statement.Action).includes('sns:Publish'))!;
+    expect(publish.statement.Resource).toEqual({ Ref: 'AlertTopic' });
+  });
+
+  it('revoke permissions exist only under the enforce condition (false for the dev stage), scoped to the account and region', () => {
+    const revoking = statements().filter((s) => asArray(s.statement.Action).some((a: string) => /^ec2:Revoke/.test(a)));
+    expect(revoking.length).toBeGreaterThan(0);
+    for (const s of revoking) {
+      expect(s.condition, s.owner).toBe('EnforceRemediation');
+      for (const r of asArray(s.statement.Resource)) expect(JSON.stringify(r)).toMatch(/AWS::Region.*AWS::AccountId.*security-group/);
+    }
+    expect(template.Conditions.EnforceRemediation).toEqual({ 'Fn::Equals': ['dry-run', 'enforce'] });
+    const ssm = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ssm:') || a.startsWith('kms:')));
+    for (const s of ssm) expect(s.condition).toBe('HasSlack');
+  });
+
+  it('the function: nodejs22.x on arm64, JSON logs, and an environment with names and references but no secret', () => {
+    const fn = resources.OnChangeLambdaFunction.Properties;
+    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Architectures).toEqual(['arm64']);
+    expect(fn.LoggingConfig.LogFormat).toBe('JSON');
+    expect(fn.MemorySize).toBeGreaterThanOrEqual(256);
+    expect(fn.Timeout).toBeLessThanOrEqual(60);
+    const env: Record<string, unknown> = fn.Environment.Variables;
+    expect(env).toMatchObject({ REMEDIATION_MODE: 'dry-run', MIN_ALERT_SEVERITY: 'medium', RETENTION_DAYS: '400', TABLE_NAME: { Ref: 'ChangesTable' }, ALERT_TOPIC_ARN: { Ref: 'AlertTopic' } });
+    expect(env.SELF_ROLE_ARNS).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
+    for (const [name, value] of Object.entries(env)) {
+      expect(name).not.toMatch(/SECRET|TOKEN|PASSWORD|WEBHOOK_URL/i);
+      expect(JSON.stringify(value)).not.toMatch(/hooks\.slack\.com|xox[abp]-/);
+    }
+    expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com/);
+  });
+
+  it('the zipped bundle is at most 1 MB', () => {
+    const size = statSync(join(outDir, 'onChange.zip')).size;
+    expect(size).toBeGreaterThan(50_000); // it really holds the bundle
+    expect(size).toBeLessThanOrEqual(1024 * 1024);
+  });
+});
+
+describe('osls invoke local --stage local (after packaging)', () => {
+  it('judges a world-open rule, alerts on the console and plans the revoke, without credentials', async () => {
+    const env: Record<string, string | undefined> = { ...process.env, SLS_TELEMETRY_DISABLED: '1', NO_COLOR: '1' };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
+    const { stdout, stderr } = await promisify(execFile)(
+      'timeout',
+      ['90', 'npx', 'osls', 'invoke', 'local', '--stage', 'local', '-f', 'onChange', '-p', 'test/handlers/fixtures/authorize-world-all-ports.eventbridge.json'],
+      { cwd: root, env, timeout: 100_000 },
+    );
+    const output = stdout + stderr;
+    expect(output).toMatch(/"status": "stored"/);
+    expect(output).toMatch(/"remediation": "would-revoke"/);
+    expect(output).toMatch(/"alert": "violation"/);
+    expect(output).toMatch(/public-all-ports/); // the console alert
+    expect(output).toMatch(/"level":"INFO","message":"change processed"/); // Powertools JSON log line
+  }, 120_000);
+});

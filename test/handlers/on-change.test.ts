@@ -1,0 +1,208 @@
+/**
+ * The Lambda handler end to end with its real dependencies built from the
+ * environment: DynamoDB store on dynalite (127.0.0.1), Slack as a local HTTP
+ * server (webhook URL read from a mocked SSM SecureString), SNS and EC2
+ * through aws-sdk-client-mock.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
+import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
+import { EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
+import type { Context } from 'aws-lambda';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { buildDeps, createHandler, type CloudTrailEvent } from '../../handlers/on-change';
+import { createSsmSlackNotifier } from '../../handlers/slack-webhook';
+import { ConfigError } from '../../lib/pipeline/config';
+import type { Notifier } from '../../lib/pipeline/ports';
+
+const fixture = (name: string): CloudTrailEvent => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
+const WORLD = 'authorize-world-all-ports.eventbridge.json'; // account 626708301729, eu-west-1, sgr-0c609e6f9cdaf10ea
+const context = { functionName: 'sgwatch-test-onChange', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:626708301729:function:sgwatch-test-onChange', memoryLimitInMB: '512' } as unknown as Context;
+const SECRET_PATH = '/services/T000/B000/XSECRETTOKENX';
+
+const sns = mockClient(SNSClient);
+const ssm = mockClient(SSMClient);
+const ec2 = mockClient(EC2Client);
+
+let embedded: EmbeddedStore;
+let slack: Server;
+let slackUrl: string;
+let slackBodies: string[] = [];
+let slackStatus = 200;
+let logs: string[] = [];
+let table = 0;
+
+beforeAll(async () => {
+  embedded = await startEmbeddedStore({ inMemory: true, tableName: 'unused' });
+  slack = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      if (slackStatus === 200) slackBodies.push(body);
+      res.writeHead(slackStatus, { 'content-type': 'text/plain' }).end(slackStatus === 200 ? 'ok' : 'down');
+    });
+  });
+  await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+  slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}${SECRET_PATH}`;
+});
+afterAll(async () => {
+  await embedded?.close();
+  await new Promise((r) => slack.close(r));
+});
+
+beforeEach(() => {
+  sns.reset();
+  ssm.reset();
+  ec2.reset();
+  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
+  ssm.on(GetParameterCommand, { Name: '/sgwatch/slack', WithDecryption: true }).resolves({ Parameter: { Name: '/sgwatch/slack', Type: 'SecureString', Value: slackUrl } });
+  ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+  slackBodies = [];
+  slackStatus = 200;
+  logs = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (logs.push(String(chunk)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (logs.push(String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+async function env(over: Record<string, string> = {}): Promise<Record<string, string>> {
+  const tableName = `handler-${++table}`;
+  const { ensureTable } = await import('../../lib/store/table');
+  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1' });
+  await ensureTable(client, tableName);
+  client.destroy();
+  return {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: embedded.endpoint,
+    ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:626708301729:sgwatch-alerts',
+    SLACK_WEBHOOK_PARAMETER: '/sgwatch/slack',
+    REMEDIATION_MODE: 'enforce',
+    MIN_ALERT_SEVERITY: 'medium',
+    SELF_ROLE_ARNS: 'arn:aws:iam::626708301729:role/sgwatch-prod-eu-west-1-lambdaRole',
+    ...over,
+  };
+}
+
+const handlerFor = (e: Record<string, string>) => {
+  const logger = new Logger({ serviceName: 'sgwatch' });
+  return createHandler(() => buildDeps(e, logger), logger);
+};
+
+describe('onChange handler', () => {
+  it('stores, revokes exactly the offending rule, alerts SNS and Slack once; a redelivery changes nothing', async () => {
+    const e = await env();
+    const handler = handlerFor(e);
+    const first = await handler(fixture(WORLD), context);
+    expect(first).toMatchObject({ eventId: 'ed2b58c7-5b71-49d8-9f26-66b695f0e2a7', status: 'stored', outcome: 'violation', severity: 'critical', alert: 'violation', remediation: 'revoked' });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ GroupId: 'sg-b0673be3', SecurityGroupRuleIds: ['sgr-0c609e6f9cdaf10ea'] }),
+    ]);
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.TopicArn).toBe(e.ALERT_TOPIC_ARN);
+    expect(slackBodies).toHaveLength(1);
+    expect(slackBodies[0]).toMatch(/sg-b0673be3/);
+
+    const again = await handler(fixture(WORLD), context);
+    expect(again.status).toBe('duplicate');
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(slackBodies).toHaveLength(1);
+    // The webhook is read from SSM once per container, decrypted, and never appears in a log line.
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    const text = logs.join('');
+    expect(text).toMatch(/"eventId":"ed2b58c7-5b71-49d8-9f26-66b695f0e2a7"/);
+    expect(text).not.toContain('XSECRETTOKENX');
+  });
+
+  it('a Slack outage makes the invocation fail (so it is retried) after SNS went out; the retry sends only Slack', async () => {
+    const e = await env({ REMEDIATION_MODE: 'dry-run' });
+    const handler = handlerFor(e);
+    slackStatus = 500;
+    await expect(handler(fixture(WORLD), context)).rejects.toThrow(/notifySlack/);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(logs.join('')).not.toContain('XSECRETTOKENX');
+    slackStatus = 200;
+    const retry = await handler(fixture(WORLD), context);
+    expect(retry).toMatchObject({ status: 'duplicate', remediation: 'would-revoke' });
+    expect(slackBodies).toHaveLength(1);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    const store = buildDeps(e).pipeline.store;
+    expect((await store.get('ed2b58c7-5b71-49d8-9f26-66b695f0e2a7'))?.steps.notifySlack).toMatchObject({ state: 'done', attempts: 2 });
+  }, 30_000);
+
+  it('a compliant change is stored and not alerted; a non-security-group event is ignored', async () => {
+    const e = await env();
+    const handler = handlerFor(e);
+    const ok = await handler(fixture('authorize-compliant.eventbridge.json'), context);
+    expect(ok).toMatchObject({ status: 'stored', outcome: 'compliant', alert: 'none' });
+    const run = fixture(WORLD);
+    const other = { ...run, detail: { ...(run.detail as object), eventName: 'RunInstances', eventID: 'run-1' } } as CloudTrailEvent;
+    expect((await handler(other, context)).status).toBe('ignored');
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0); // the webhook is fetched only when an alert needs it
+  });
+
+  it('only enforce mode builds a remediator', async () => {
+    const e = await env({ REMEDIATION_MODE: 'off' });
+    expect(buildDeps(e).pipeline.remediator).toBeUndefined();
+    expect(buildDeps({ ...e, REMEDIATION_MODE: 'enforce' }).pipeline.remediator).toBeDefined();
+  });
+
+  it('a bad configuration fails every invocation with a clear message naming the variable', async () => {
+    const e = await env({ REMEDIATION_MODE: 'enforced', MIN_ALERT_SEVERITY: 'urgent' });
+    const handler = handlerFor(e);
+    const err = await handler(fixture(WORLD), context).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/REMEDIATION_MODE is "enforced"; expected one of off, dry-run, enforce/);
+    expect((err as Error).message).toMatch(/MIN_ALERT_SEVERITY is "urgent"/);
+    expect(() => buildDeps({ ...e, REMEDIATION_MODE: 'off', MIN_ALERT_SEVERITY: 'high', SLACK_WEBHOOK_PARAMETER: `https://hooks.slack.com${SECRET_PATH}` })).toThrow(
+      /SLACK_WEBHOOK_PARAMETER looks like a URL/,
+    );
+    try {
+      buildDeps({ ...e, REMEDIATION_MODE: 'off', MIN_ALERT_SEVERITY: 'high', SLACK_WEBHOOK_PARAMETER: `https://hooks.slack.com${SECRET_PATH}` });
+    } catch (x) {
+      expect((x as Error).message).not.toContain('XSECRETTOKENX');
+    }
+    expect(() => buildDeps({ ...e, REMEDIATION_MODE: 'enforce', MIN_ALERT_SEVERITY: 'high', SELF_ROLE_ARNS: '' })).toThrow(/loop guard/);
+  });
+});
+
+describe('Slack webhook from SSM', () => {
+  const alert = { record: { eventId: 'x', result: {} as never, steps: {}, storedAt: '' }, reason: 'violation' as const };
+
+  it('reads the SecureString with decryption once, caches it, refreshes after 15 minutes', async () => {
+    let clock = 0;
+    const made: string[] = [];
+    const sent: string[] = [];
+    const n = createSsmSlackNotifier({
+      ssm: new SSMClient({}),
+      parameterName: '/sgwatch/slack',
+      now: () => clock,
+      make: (url): Notifier => (made.push(url), { name: 'slack', send: async () => void sent.push(url) }),
+    });
+    await n.send(alert);
+    await n.send(alert);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    expect(made).toEqual([slackUrl]);
+    clock += 15 * 60_000 + 1;
+    await n.send(alert);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('an SSM failure fails the send (a recorded, retried step) without revealing anything', async () => {
+    ssm.reset();
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+    const n = createSsmSlackNotifier({ ssm: new SSMClient({}), parameterName: '/sgwatch/slack' });
+    await expect(n.send(alert)).rejects.toThrow('cannot read the Slack webhook from SSM parameter /sgwatch/slack: AccessDeniedException');
+  });
+});

@@ -1,0 +1,240 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import {
+  DescribeSecurityGroupRulesCommand,
+  EC2Client,
+  RevokeSecurityGroupEgressCommand,
+  RevokeSecurityGroupIngressCommand,
+} from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createEc2Remediator, errorCode, toIpPermission } from '../../lib/remediate/ec2';
+import type { Permission } from '../../lib/model';
+import { change, GROUP_ID, plan, rule } from '../alerts/builders';
+
+const ec2 = mockClient(EC2Client);
+beforeEach(() => ec2.reset());
+
+const client = () => new EC2Client({ region: 'eu-west-1' });
+const ID1 = 'sgr-0aaaaaaaaaaaaaaa1';
+const ID2 = 'sgr-0aaaaaaaaaaaaaaa2';
+const ID3 = 'sgr-0aaaaaaaaaaaaaaa3';
+
+function awsError(name: string, message = `${name} happened`) {
+  return Object.assign(new Error(message), { name, $metadata: {} });
+}
+const revoked = (...ids: string[]) => ({ Return: true, RevokedSecurityGroupRules: ids.map((id) => ({ SecurityGroupRuleId: id, GroupId: GROUP_ID })) });
+
+const noCalls = () => {
+  expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+  expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+  expect(ec2).not.toHaveReceivedCommand(DescribeSecurityGroupRulesCommand);
+};
+
+describe('createEc2Remediator: nothing happens unless enforce + revoke', () => {
+  it.each([
+    ['dry-run', plan({ mode: 'dry-run' }), { status: 'would-revoke', ruleIds: [ID1] }],
+    ['off', plan({ mode: 'off' }), { status: 'alert-only', detail: 'remediation mode is off' }],
+    ['action none', plan({ action: 'none', ruleIds: [] }), { status: 'none', ruleIds: [] }],
+    ['alert-only actor', plan({ action: 'none', ruleIds: [], reason: 'actor matches terraform-deployer' }), { status: 'alert-only', detail: 'actor matches terraform-deployer' }],
+  ] as const)('%s', async (_name, p, expected) => {
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), p);
+    expect(out).toMatchObject(expected);
+    noCalls();
+  });
+});
+
+describe('revoke by rule id', () => {
+  it('revokes exactly the planned ids, split by direction from the change', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1, ID2));
+    const c = change({
+      rules: [rule({ ruleId: ID1 }), rule({ ruleId: ID2, fromPort: 3389, toPort: 3389 }), rule({ ruleId: ID3, fromPort: 443, toPort: 443 })],
+    });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [ID1, ID2] }));
+    expect(out).toEqual({ mode: 'enforce', status: 'revoked', ruleIds: [ID1, ID2], permissionsRevoked: 0, detail: `revoked ${ID1}, ${ID2}` });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1, ID2] });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0].args[0].input).toEqual({ GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1, ID2] });
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+  });
+
+  it('egress ids go to RevokeSecurityGroupEgress', async () => {
+    ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
+    const c = change({ eventName: 'AuthorizeSecurityGroupEgress', rules: [rule({ ruleId: ID1, direction: 'egress' })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
+    expect(out.status).toBe('revoked');
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupEgressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1] });
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+  });
+
+  it('ids of unknown direction (ModifySecurityGroupRules) are looked up, then split', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+      SecurityGroupRules: [
+        { SecurityGroupRuleId: ID1, GroupId: GROUP_ID, IsEgress: false },
+        { SecurityGroupRuleId: ID2, GroupId: GROUP_ID, IsEgress: true },
+      ],
+    });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID2));
+    const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ ruleId: ID1, action: 'modify' }), rule({ ruleId: ID2, action: 'modify' })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [ID1, ID2, ID3] }));
+    expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, {
+      Filters: [
+        { Name: 'group-id', Values: [GROUP_ID] },
+        { Name: 'security-group-rule-id', Values: [ID1, ID2, ID3] },
+      ],
+    });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1] });
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupEgressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID2] });
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1, ID2], detail: `revoked ${ID1}, ${ID2}; already gone: ${ID3}` });
+  });
+
+  it('without ec2:DescribeSecurityGroupRules, tries ingress then egress', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('UnauthorizedOperation'));
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('InvalidSecurityGroupRuleId.NotFound'));
+    ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
+    const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ action: 'modify' })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1] });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupEgressCommand, 1);
+  });
+
+  it.each(['InvalidSecurityGroupRuleId.NotFound', 'Client.InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'])(
+    '%s → already-gone',
+    async (code) => {
+      ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError(code));
+      const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+      expect(out).toMatchObject({ status: 'already-gone', ruleIds: [ID1], permissionsRevoked: 0 });
+    },
+  );
+
+  it('one gone id among several: the rest are still revoked, one by one', async () => {
+    ec2
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: [ID1, ID2] })
+      .rejects(awsError('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: [ID1] })
+      .rejects(awsError('InvalidSecurityGroupRuleId.NotFound'))
+      .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: [ID2] })
+      .resolves(revoked(ID2));
+    const c = change({ rules: [rule({ ruleId: ID1 }), rule({ ruleId: ID2 })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [ID1, ID2] }));
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID2], detail: `revoked ${ID2}; already gone: ${ID1}` });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 3);
+  });
+
+  it('any other error → failed with a one-line detail, no stack', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.\nEncoded authorization failure message: abc'));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(out).toMatchObject({ status: 'failed', ruleIds: [] });
+    expect(out.detail).toBe(
+      `FAILED: ingress revoke of ${ID1}: UnauthorizedOperation: You are not authorized to perform this operation. Encoded authorization failure message: abc`,
+    );
+    expect(out.detail).not.toMatch(/\n|    at /);
+  });
+
+  it('Return: false is a failure', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(out.status).toBe('failed');
+  });
+
+  it('dryRunApi sends DryRun and reports would-revoke on DryRunOperation', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'));
+    const out = await createEc2Remediator({ client: client(), dryRunApi: true }).revoke(change(), plan());
+    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { DryRun: true, SecurityGroupRuleIds: [ID1] });
+    expect(out).toMatchObject({ status: 'would-revoke', ruleIds: [ID1] });
+  });
+});
+
+describe('safety checks before any call', () => {
+  it.each([
+    ['wrong region', change({ region: 'us-west-2' }), {}, /EC2 client is for eu-west-1, the change is in us-west-2/],
+    ['other account', change({ account: '999988887777' }), { accountId: '111122223333' }, /account 999988887777/],
+    ['no group id', change({ groupId: null }), {}, /no valid group id/],
+    ['failed call', change({ error: { code: 'Client.UnauthorizedOperation', denied: true } }), {}, /the call failed/],
+  ])('%s → failed, nothing called', async (_n, c, extra, detail) => {
+    const out = await createEc2Remediator({ client: client(), ...extra }).revoke(c, plan());
+    expect(out.status).toBe('failed');
+    expect(out.detail).toMatch(detail);
+    noCalls();
+  });
+
+  it('malformed ids and empty plans are refused', async () => {
+    const r = createEc2Remediator({ client: client() });
+    expect((await r.revoke(change(), plan({ ruleIds: ['sgr-1; rm -rf'] }))).detail).toMatch(/malformed rule id/);
+    expect((await r.revoke(change(), plan({ ruleIds: [] }))).detail).toMatch(/names no rule id or permission/);
+    noCalls();
+  });
+
+  it('uses a client per region when none is given', async () => {
+    const regions: string[] = [];
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const r = createEc2Remediator({ clientForRegion: (region) => (regions.push(region), new EC2Client({ region })) });
+    await r.revoke(change({ region: 'ap-southeast-2' }), plan());
+    expect(regions).toEqual(['ap-southeast-2']);
+  });
+});
+
+describe('revoke by permissions (old records without ids)', () => {
+  const perms: Permission[] = [
+    { direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '198.51.100.7/0' } },
+    { direction: 'ingress', protocol: '-1', fromPort: null, toPort: null, source: { kind: 'cidr6', cidr: '::/0' } },
+    { direction: 'ingress', protocol: 'tcp', fromPort: 0, toPort: 65535, source: { kind: 'group', groupId: 'sg-0fedcba9876543210', ownerAccount: '444455556666' } },
+    { direction: 'egress', protocol: 'udp', fromPort: 53, toPort: 53, source: { kind: 'prefix-list', prefixListId: 'pl-0123abcd' } },
+  ];
+
+  it('builds the exact IpPermissions, by direction', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+    ec2.on(RevokeSecurityGroupEgressCommand).resolves({ Return: true });
+    const c = change({ rules: [rule({ ruleId: undefined })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [], permissions: perms }));
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0].args[0].input).toEqual({
+      GroupId: GROUP_ID,
+      IpPermissions: [
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '198.51.100.7/0' }] },
+        { IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+        { IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: 'sg-0fedcba9876543210', UserId: '444455556666' }] },
+      ],
+    });
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)[0].args[0].input).toEqual({
+      GroupId: GROUP_ID,
+      IpPermissions: [{ IpProtocol: 'udp', FromPort: 53, ToPort: 53, PrefixListIds: [{ PrefixListId: 'pl-0123abcd' }] }],
+    });
+    expect(out).toMatchObject({ status: 'revoked', permissionsRevoked: 4 });
+  });
+
+  it('UnknownIpPermissions count as already gone', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }] });
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    expect(out).toMatchObject({ status: 'already-gone', permissionsRevoked: 0, detail: '1 permission(s) already gone' });
+  });
+
+  it('InvalidPermission.NotFound → already-gone', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('Client.InvalidPermission.NotFound'));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    expect(out.status).toBe('already-gone');
+  });
+
+  it('toIpPermission refuses what it cannot match exactly; ICMP all types is -1/-1', () => {
+    expect(toIpPermission({ direction: 'ingress', protocol: 'tcp', fromPort: null, toPort: null, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } })).toMatch(/without ports/);
+    expect(toIpPermission({ direction: 'ingress', protocol: 'icmp', fromPort: null, toPort: null, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } })).toEqual({
+      IpProtocol: 'icmp',
+      FromPort: -1,
+      ToPort: -1,
+      IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+    });
+    expect(toIpPermission({ direction: 'ingress', protocol: 'tcp', fromPort: 1, toPort: 2, source: { kind: 'group', groupName: 'legacy' } })).toEqual({
+      IpProtocol: 'tcp',
+      FromPort: 1,
+      ToPort: 2,
+      UserIdGroupPairs: [{ GroupName: 'legacy' }],
+    });
+  });
+});
+
+describe('errorCode', () => {
+  it('strips the Client./Server. prefix', () => {
+    expect(errorCode(awsError('Client.InvalidPermission.NotFound'))).toBe('InvalidPermission.NotFound');
+    expect(errorCode({ Code: 'Server.InternalError' })).toBe('InternalError');
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The same contract, run against the DynamoDB store on a real dynalite
+ * server (127.0.0.1, real conditional writes and GSI queries) and against
+ * the in-memory store: both must behave identically.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { createMemoryStore } from '../../lib/store/memory';
+import type { ChangeStore } from '../../lib/pipeline/ports';
+import { compliant, recordOf, violation } from '../pipeline/builders';
+
+let embedded: EmbeddedStore;
+beforeAll(async () => {
+  embedded = await startEmbeddedStore({ inMemory: true, tableName: 'store-test' });
+});
+afterAll(async () => {
+  await embedded?.close();
+});
+
+const kinds: [string, () => ChangeStore][] = [
+  ['dynalite', () => embedded.store],
+  ['memory', () => createMemoryStore()],
+];
+
+describe.each(kinds)('%s store', (kind, make) => {
+  // Distinct ids per store kind so that the shared dynalite table starts clean for each describe.
+  const id = (s: string) => `${kind}-${s}`;
+  const group = (s: string) => `sg-${kind}-${s}`;
+
+  it('putIfAbsent writes once, the second put returns the stored record unchanged', async () => {
+    const store = make();
+    const first = recordOf(violation({ eventId: id('dup') }));
+    const a = await store.putIfAbsent(first);
+    expect(a.created).toBe(true);
+    await store.updateStep(id('dup'), 'notifySns', { state: 'done', at: '2024-05-01T10:00:06Z', attempts: 1 });
+    const second = { ...recordOf(violation({ eventId: id('dup') })), storedAt: '2099-01-01T00:00:00Z' };
+    const b = await store.putIfAbsent(second);
+    expect(b.created).toBe(false);
+    expect(b.record.storedAt).toBe(first.storedAt);
+    expect(b.record.steps.notifySns?.state).toBe('done');
+    expect(b.record.result.change?.rules[0].description).toBe('<!channel> ssh');
+    expect(await store.get(id('missing'))).toBeUndefined();
+  });
+
+  it('history of a group is newest first, honours since and limit, and excludes other groups', async () => {
+    const store = make();
+    const times = ['2024-05-01T10:00:00Z', '2024-05-03T10:00:00Z', '2024-05-02T10:00:00Z'];
+    for (const [i, t] of times.entries()) {
+      await store.putIfAbsent(recordOf(compliant({ eventId: id(`h${i}`), eventTime: t, groupId: group('hist') })));
+    }
+    await store.putIfAbsent(recordOf(compliant({ eventId: id('other'), groupId: group('other') })));
+    const all = await store.history(group('hist'));
+    expect(all.map((r) => r.eventId)).toEqual([id('h1'), id('h2'), id('h0')]);
+    expect((await store.history(group('hist'), { limit: 2 })).map((r) => r.eventId)).toEqual([id('h1'), id('h2')]);
+    expect((await store.history(group('hist'), { since: '2024-05-02T00:00:00Z' })).map((r) => r.eventId)).toEqual([id('h1'), id('h2')]);
+    expect(all.every((r) => !('gpk' in r) && !('pk' in r))).toBe(true);
+  });
+
+  it('a set-groups change appears in the history of every group of the new set, with its live step status', async () => {
+    const store = make();
+    const setGroups = compliant({
+      eventId: id('set'),
+      eventName: 'ModifyNetworkInterfaceAttribute',
+      kind: 'set-groups',
+      groupId: null,
+      groupIds: [group('a'), group('b')],
+      resourceId: 'eni-1',
+      rules: [],
+    });
+    await store.putIfAbsent(recordOf(setGroups));
+    await store.putIfAbsent(recordOf(setGroups)); // idempotent pointers
+    await store.updateStep(id('set'), 'notifySlack', { state: 'skipped', detail: 'compliant' });
+    for (const g of [group('a'), group('b')]) {
+      const h = await store.history(g);
+      expect(h.map((r) => r.eventId)).toEqual([id('set')]);
+      expect(h[0].steps.notifySlack?.state).toBe('skipped');
+      expect(h[0].result.change?.groupIds).toEqual([group('a'), group('b')]);
+    }
+  });
+
+  it('findings across groups by minimum severity and since, newest first, compliant records excluded', async () => {
+    const store = make();
+    const rows: [string, string, 'critical' | 'high' | 'medium' | 'info'][] = [
+      ['f1', '2024-03-30T00:00:00Z', 'critical'],
+      ['f2', '2024-04-02T00:00:00Z', 'medium'],
+      ['f3', '2024-04-03T00:00:00Z', 'high'],
+      ['f4', '2024-04-04T00:00:00Z', 'info'],
+    ];
+    for (const [e, t, s] of rows) {
+      await store.putIfAbsent(recordOf(violation({ eventId: id(e), eventTime: t, groupId: group(e) }, { severity: s })));
+    }
+    await store.putIfAbsent(recordOf(compliant({ eventId: id('fc'), eventTime: '2024-04-05T00:00:00Z' })));
+    const mine = (rs: { eventId: string }[]) => rs.map((r) => r.eventId).filter((e) => e.startsWith(`${kind}-f`));
+    expect(mine(await store.findings({ since: '2024-03-01T00:00:00Z' }))).toEqual([id('f4'), id('f3'), id('f2'), id('f1')]);
+    expect(mine(await store.findings({ minSeverity: 'high', since: '2024-03-01T00:00:00Z' }))).toEqual([id('f3'), id('f1')]);
+    expect(mine(await store.findings({ minSeverity: 'medium', since: '2024-04-01T00:00:00Z' }))).toEqual([id('f3'), id('f2')]);
+    expect(mine(await store.findings({ minSeverity: 'critical', since: '2024-03-01T00:00:00Z' }))).toEqual([id('f1')]);
+  });
+
+  it('updateStep sets one step with its remediation and links and leaves the others', async () => {
+    const store = make();
+    await store.putIfAbsent(recordOf(violation({ eventId: id('steps') })));
+    await store.updateStep(id('steps'), 'notifySns', { state: 'done', attempts: 1 });
+    await store.updateStep(
+      id('steps'),
+      'remediate',
+      { state: 'done', attempts: 1 },
+      { remediation: { mode: 'enforce', status: 'revoked', ruleIds: ['sgr-0aaa'], permissionsRevoked: 0 } },
+    );
+    await store.addLinks!(id('steps'), { remediatedBy: id('rv') });
+    await store.updateStep(id('steps'), 'notifySlack', { state: 'failed', detail: 'HTTP 500', attempts: 1 });
+    const r = (await store.get(id('steps')))!;
+    expect(r.steps).toEqual({
+      notifySns: { state: 'done', attempts: 1 },
+      remediate: { state: 'done', attempts: 1 },
+      notifySlack: { state: 'failed', detail: 'HTTP 500', attempts: 1 },
+    });
+    expect(r.remediation?.status).toBe('revoked');
+    expect(r.links).toEqual({ remediatedBy: id('rv') });
+    await expect(store.updateStep(id('nope'), 'notifySns', { state: 'done' })).rejects.toThrow(/no stored record/);
+  });
+
+  it('claimStep is a compare-and-set: only one of two concurrent claims wins', async () => {
+    const store = make();
+    await store.putIfAbsent(recordOf(violation({ eventId: id('claim') })));
+    const next = { state: 'pending' as const, attempts: 1, leaseUntil: '2024-05-01T10:01:00Z' };
+    const results = await Promise.all([store.claimStep!(id('claim'), 'notifySlack', undefined, next), store.claimStep!(id('claim'), 'notifySlack', undefined, next)]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    await store.updateStep(id('claim'), 'notifySlack', { state: 'failed', attempts: 1 });
+    expect(await store.claimStep!(id('claim'), 'notifySlack', { state: 'pending', attempts: 1 }, { state: 'pending', attempts: 2 })).toBe(false);
+    expect(await store.claimStep!(id('claim'), 'notifySlack', { state: 'failed', attempts: 1 }, { state: 'pending', attempts: 2 })).toBe(true);
+    expect((await store.get(id('claim')))!.steps.notifySlack).toEqual({ state: 'pending', attempts: 2 });
+  });
+});
+
+describe('embedded store on disk', () => {
+  it('keeps records across restarts under <dir>/.sgwatch/dynamodb', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-embedded-'));
+    try {
+      const first = await startEmbeddedStore({ dir });
+      expect(first.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(first.path).toBe(join(dir, '.sgwatch', 'dynamodb'));
+      await first.store.putIfAbsent(recordOf(violation({ eventId: 'persist-1' })));
+      await first.close();
+      const second = await startEmbeddedStore({ dir });
+      try {
+        expect((await second.store.get('persist-1'))?.result.verdict.severity).toBe('critical');
+        expect((await second.store.putIfAbsent(recordOf(violation({ eventId: 'persist-1' })))).created).toBe(false);
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
