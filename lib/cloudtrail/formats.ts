@@ -7,6 +7,11 @@
  * - an SNS notification `{"Records": [{"Sns": {"Message": "<JSON>"}}]}`
  *   (e.g. EventBridge → SNS → Lambda), each Message parsed and expanded;
  * - `aws cloudtrail lookup-events` output `{"Events": [{"CloudTrailEvent": "<JSON>"}]}`;
+ * - sgwatch's dead-letter queue, as `aws sqs receive-message` prints it
+ *   `{"Messages": [{"Body": "<JSON>"}]}`, each Body being an EventBridge event
+ *   (failed delivery) or a Lambda on-failure record
+ *   `{"requestContext": {...}, "requestPayload": <the event>}` (failed
+ *   handler) — so a DLQ can be replayed as it is;
  * - a JSON list of any of these.
  */
 import { isObj, type Obj } from './fields';
@@ -113,6 +118,34 @@ export function* expand(value: unknown, where: string, depth = 0): Generator<Exp
       } else {
         yield { error: `${here} is ${typeName(r)}, expected a CloudTrail record` };
       }
+    }
+    return;
+  }
+
+  // A Lambda asynchronous-invocation failure record (on-failure destination): the event is the requestPayload.
+  if (isObj(obj.requestContext) && obj.requestPayload !== undefined && !looksLikeRecord(obj)) {
+    yield* expand(obj.requestPayload, `${dot}requestPayload`, depth + 1);
+    return;
+  }
+
+  if (Array.isArray(obj.Messages) && !looksLikeRecord(obj)) {
+    const messages = obj.Messages;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i];
+      const here = `${dot}Messages[${i}]`;
+      const body = isObj(m) ? m.Body : undefined;
+      if (typeof body !== 'string') {
+        yield { error: `${here}.Body is ${isObj(m) ? typeName(body) : `missing (${here} is ${typeName(m)})`}, expected an SQS message body (a JSON string)` };
+        continue;
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(body);
+      } catch (err) {
+        yield { error: `${here}.Body is not JSON: ${describeJsonError(body, err)}` };
+        continue;
+      }
+      yield* expand(parsed, `${here}.Body`, depth + 1);
     }
     return;
   }

@@ -102,6 +102,27 @@ describe('readInputs: formats, told apart by content', () => {
     expect((sns[0] as { record: Record<string, unknown> }).record['detail-type']).toBe('AWS API Call via CloudTrail');
   });
 
+  it("sgwatch's dead-letter queue as `aws sqs receive-message` prints it: failed deliveries and Lambda on-failure records", async () => {
+    const dir = tmp();
+    const eb = { version: '0', 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account: '111122223333', region: 'us-east-1', detail: SSH };
+    const onFailure = {
+      version: '1.0',
+      timestamp: '2026-11-26T07:00:00.000Z',
+      requestContext: { requestId: 'r-1', functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:sgwatch-prod-onChange:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 3 },
+      requestPayload: eb,
+      responseContext: { statusCode: 200, functionError: 'Unhandled' },
+    };
+    const out = { Messages: [{ MessageId: 'm1', Body: JSON.stringify(eb) }, { MessageId: 'm2', Body: JSON.stringify(onFailure) }, { MessageId: 'm3', Body: 'not json' }] };
+    writeFileSync(join(dir, 'dlq.json'), JSON.stringify(out));
+    const items = await readAll([join(dir, 'dlq.json')]);
+    expect(summary(items).map((s) => s.slice(dir.length + 1))).toEqual([
+      'dlq.json#0 AuthorizeSecurityGroupIngress',
+      'dlq.json#1 AuthorizeSecurityGroupIngress',
+      expect.stringMatching(/^dlq\.json#2 ERROR .*Messages\[2\]\.Body is not JSON/),
+    ]);
+    expect((items[1] as { record: Record<string, unknown> }).record['detail-type']).toBe('AWS API Call via CloudTrail');
+  });
+
   it('NDJSON of mixed shapes: a line may be a log file, a list or an EventBridge event; gzipped NDJSON streams too', async () => {
     const dir = tmp();
     const eb = { 'detail-type': 'AWS API Call via CloudTrail', account: '111122223333', detail: SSH };

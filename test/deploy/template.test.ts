@@ -11,7 +11,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'nod
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SECURITY_GROUP_EVENT_NAMES } from '../../lib/pipeline/event-names';
+// The event names the normaliser turns into changes: the rule must route every one of them.
+import { SECURITY_GROUP_EVENTS as SECURITY_GROUP_EVENT_NAMES } from '../../lib/cloudtrail/normalise';
 import { TABLE_DEFINITION } from '../../lib/store/table';
 
 const root = join(__dirname, '..', '..');
