@@ -102,3 +102,33 @@ if (SIZES.length >= 2) {
 
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
 console.log(`\nwritten: bench/out/results.json`);
+
+// ---------------------------------------------------------------- issue 3: Lambda functions, embedded-store replay
+// BENCH_LAMBDA=0 skips both sections (they package the service with osls when the package is stale).
+if (process.env.BENCH_LAMBDA !== '0') {
+  const { benchLambda, printLambdaReport } = await import('./lambda.mjs');
+  const { benchReplayStore, printReplayStoreReport } = await import('./replay-store.mjs');
+  console.log('\nLambda functions');
+  try {
+    const lambda = await benchLambda({ log: (s) => console.log(s) });
+    printLambdaReport(lambda);
+    report.lambda = lambda;
+  } catch (err) {
+    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    report.lambda = { error: String(err) };
+    process.exitCode = 1;
+  }
+  const replaySize = SIZES[0];
+  console.log('\nLocal replay with the embedded store');
+  try {
+    const replay = await benchReplayStore(path.join(outDir, `log-${replaySize}`), replaySize);
+    printReplayStoreReport(replay);
+    report.replayEmbeddedStore = replay;
+  } catch (err) {
+    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    report.replayEmbeddedStore = { error: String(err) };
+    process.exitCode = 1;
+  }
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
+  console.log(`\nwritten: bench/out/results.json`);
+}

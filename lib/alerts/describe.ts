@@ -10,56 +10,10 @@
 import ipaddr from 'ipaddr.js';
 import type { Actor, ActorVia, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
 import type { Alert, RemediationOutcome } from '../pipeline/ports';
+import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 
 // ---------------------------------------------------------------- ports
 
-const TCP_NAMES: Record<number, string> = {
-  20: 'FTP data',
-  21: 'FTP',
-  22: 'SSH',
-  23: 'Telnet',
-  25: 'SMTP',
-  53: 'DNS',
-  80: 'HTTP',
-  110: 'POP3',
-  135: 'MS RPC',
-  139: 'NetBIOS',
-  143: 'IMAP',
-  443: 'HTTPS',
-  445: 'SMB',
-  1433: 'MS SQL',
-  1434: 'MS SQL browser',
-  2049: 'NFS',
-  2375: 'Docker API',
-  2376: 'Docker API (TLS)',
-  3000: 'dev HTTP',
-  3306: 'MySQL',
-  3389: 'RDP',
-  4333: 'mSQL',
-  5000: 'dev HTTP',
-  5432: 'PostgreSQL',
-  5500: 'VNC',
-  5601: 'Kibana',
-  5900: 'VNC',
-  5984: 'CouchDB',
-  6379: 'Redis',
-  8080: 'HTTP alt',
-  8088: 'HTTP alt',
-  8888: 'HTTP alt',
-  9042: 'Cassandra',
-  9200: 'Elasticsearch',
-  9300: 'Elasticsearch',
-  11211: 'Memcached',
-  27017: 'MongoDB',
-};
-const UDP_NAMES: Record<number, string> = {
-  53: 'DNS',
-  123: 'NTP',
-  161: 'SNMP',
-  500: 'IKE',
-  1434: 'MS SQL browser',
-  11211: 'Memcached',
-};
 const ICMP_TYPES: Record<number, string> = { 0: 'echo reply', 3: 'destination unreachable', 8: 'echo request', 11: 'time exceeded' };
 const ICMP6_TYPES: Record<number, string> = { 1: 'destination unreachable', 2: 'packet too big', 128: 'echo request', 129: 'echo reply' };
 const PROTOCOL_NUMBERS: Record<string, string> = { '4': 'IP-in-IP', '41': 'IPv6-in-IP', '47': 'GRE', '50': 'ESP', '51': 'AH', '132': 'SCTP' };
@@ -78,7 +32,7 @@ export function describePorts(protocol: string, fromPort: number | null, toPort:
     if (fromPort === null && toPort === null) return `${protocol} (ports unknown)`;
     const from = fromPort ?? toPort!;
     const to = toPort ?? fromPort!;
-    const names = protocol === 'tcp' ? TCP_NAMES : UDP_NAMES;
+    const names = protocol === 'tcp' ? SERVICE_NAMES : UDP_SERVICE_NAMES;
     if (from === to) return `${protocol}/${from}${names[from] ? ` (${names[from]})` : ''}`;
     if (from <= 0 && to >= 65535) return `${protocol}/${from}-${to} (all ports)`;
     const inside: string[] = [];

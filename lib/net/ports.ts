@@ -172,7 +172,7 @@ export class ApprovedPorts {
   }
 }
 
-/** Well-known services, for messages people can read. */
+/** Well-known TCP services, for messages people can read. */
 export const SERVICE_NAMES: Readonly<Record<number, string>> = {
   20: 'FTP data',
   21: 'FTP',
@@ -183,11 +183,13 @@ export const SERVICE_NAMES: Readonly<Record<number, string>> = {
   80: 'HTTP',
   110: 'POP3',
   135: 'Windows RPC',
+  139: 'NetBIOS',
   143: 'IMAP',
   443: 'HTTPS',
   445: 'SMB',
   1433: 'SQL Server',
   1434: 'SQL Server browser',
+  2049: 'NFS',
   2375: 'Docker API',
   2376: 'Docker API (TLS)',
   3000: 'dev server / Grafana',
@@ -209,6 +211,16 @@ export const SERVICE_NAMES: Readonly<Record<number, string>> = {
   9300: 'Elasticsearch transport',
   11211: 'Memcached',
   27017: 'MongoDB',
+};
+
+/** Well-known UDP services. */
+export const UDP_SERVICE_NAMES: Readonly<Record<number, string>> = {
+  53: 'DNS',
+  123: 'NTP',
+  161: 'SNMP',
+  500: 'IKE',
+  1434: 'SQL Server browser',
+  11211: 'Memcached',
 };
 
 /** `SSH (22)` or `8081`. */

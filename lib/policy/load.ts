@@ -98,6 +98,17 @@ export function parsePolicy(text: string, fileName: string): Policy {
   return seal(merge(defaultPolicy(), result.input));
 }
 
+/**
+ * A policy that parsePolicy already produced, e.g. at package time by the
+ * esbuild plugin (esbuild.config.js) that bundles it into the Lambda as JSON
+ * after checking that it round-trips: sealed and taken as validated, so the
+ * Lambda parses no YAML and builds no schema at cold start. Only for such
+ * output; anything else goes through policyFromObject.
+ */
+export function adoptPrecompiledPolicy(policy: Policy): Policy {
+  return seal(policy);
+}
+
 /** A policy from an object (e.g. built in code or read from JSON), validated and merged over the default. */
 export function policyFromObject(value: unknown, name = '<policy>'): Policy {
   const result = validatePolicyObject(value, name);

@@ -7,7 +7,8 @@
  *   policy.yml: rules.public-admin-port.severity: expected one of info|low|medium|high|critical, got "hgih" (line 7, column 15)
  */
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
-import { z } from 'zod';
+// The namespace import lets the bundler keep only what is used (`import { z }` drags in every locale).
+import * as z from 'zod';
 import { SEVERITIES } from '../model';
 import { parseCidr, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr';
 import { parsePortRange, parsePortSpec } from '../net/ports';
@@ -147,69 +148,83 @@ function strict<T extends z.core.$ZodLooseShape>(shape: T) {
   });
 }
 
-const ruleConfigSchema = strict({
-  severity: z.enum(SEVERITIES).optional(),
-  remediation: z.enum(REMEDIATIONS).optional(),
-  enabled: z.boolean().optional(),
-});
-
-const rulesSchema = strict(
-  Object.fromEntries(RULE_IDS.map((id) => [id, ruleConfigSchema.optional()])) as Record<
-    (typeof RULE_IDS)[number],
-    z.ZodOptional<typeof ruleConfigSchema>
-  >,
-);
-
-const MATCHERS = ['groupId', 'ruleId', 'protocol', 'port', 'ports', 'cidr', 'actor'] as const;
-
-const exceptionSchema = strict({
-  id: checked<string>(nonEmptyText('a name')).optional(),
-  reason: checked<string>(nonEmptyText('a reason saying why this is acceptable')),
-  until: checked<string>(untilCheck).optional(),
-  groupId: oneOrMany('a security group id', groupIdCheck).optional(),
-  ruleId: checked<string>(ruleIdCheck).optional(),
-  protocol: checked<string>(protocolCheck).optional(),
-  port: checked<number | string>(portRangeCheck).optional(),
-  ports: z.array(checked<number | string>(portRangeCheck)).min(1).optional(),
-  cidr: oneOrMany('a CIDR', cidrCheck({ trusted: false })).optional(),
-  actor: oneOrMany('an ARN pattern', nonEmptyText('an ARN pattern like arn:aws:iam::*:role/deploy')).optional(),
-  rules: z.array(z.enum(RULE_IDS)).min(1).optional(),
-}).superRefine((ex, ctx) => {
-  if (!MATCHERS.some((m) => ex[m] !== undefined)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `an exception needs at least one matcher (${MATCHERS.join(', ')}); to silence a rule everywhere, set rules.<id>.enabled: false`,
-    });
-  }
-  if (ex.port !== undefined && ex.ports !== undefined) {
-    ctx.addIssue({ code: 'custom', message: 'give either port or ports, not both', path: ['ports'] });
-  }
-});
-
-const alertOnlySchema = strict({
-  arn: checked<string>(nonEmptyText('an ARN pattern like arn:aws:iam::*:role/cloudformation-*')),
-  reason: checked<string>(nonEmptyText('a reason')),
-});
-
-export const policyInputSchema = strict({
-  version: z.literal(1).optional(),
-  trustedCidrs: z.array(checked<string>(cidrCheck({ trusted: true }))).optional(),
-  trustedAccounts: z.array(checked<string>(accountCheck)).optional(),
-  adminPorts: z.array(checked<number>(portNumberCheck)).optional(),
-  highRiskPorts: z.array(checked<number>(portNumberCheck)).optional(),
-  approvedPublicPorts: z.array(checked<string>(portSpecCheck)).optional(),
-  rules: rulesSchema.optional(),
-  alertOnlyActors: z.array(alertOnlySchema).optional(),
-  exceptions: z.array(exceptionSchema).optional(),
-}).superRefine((policy, ctx) => {
-  const seen = new Map<string, number>();
-  (policy.exceptions ?? []).forEach((ex, i) => {
-    if (ex.id === undefined) return;
-    const first = seen.get(ex.id);
-    if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate id "${ex.id}" (also exceptions[${first}])`, path: ['exceptions', i, 'id'] });
-    else seen.set(ex.id, i);
+/**
+ * The policy schema, built on first use and kept: a Lambda bundling its policy
+ * pre-validated (see esbuild.config.js) never builds it at cold start.
+ */
+function buildPolicyInputSchema() {
+  const ruleConfigSchema = strict({
+    severity: z.enum(SEVERITIES).optional(),
+    remediation: z.enum(REMEDIATIONS).optional(),
+    enabled: z.boolean().optional(),
   });
-});
+
+  const rulesSchema = strict(
+    Object.fromEntries(RULE_IDS.map((id) => [id, ruleConfigSchema.optional()])) as Record<
+      (typeof RULE_IDS)[number],
+      z.ZodOptional<typeof ruleConfigSchema>
+    >,
+  );
+
+  const MATCHERS = ['groupId', 'ruleId', 'protocol', 'port', 'ports', 'cidr', 'actor'] as const;
+
+  const exceptionSchema = strict({
+    id: checked<string>(nonEmptyText('a name')).optional(),
+    reason: checked<string>(nonEmptyText('a reason saying why this is acceptable')),
+    until: checked<string>(untilCheck).optional(),
+    groupId: oneOrMany('a security group id', groupIdCheck).optional(),
+    ruleId: checked<string>(ruleIdCheck).optional(),
+    protocol: checked<string>(protocolCheck).optional(),
+    port: checked<number | string>(portRangeCheck).optional(),
+    ports: z.array(checked<number | string>(portRangeCheck)).min(1).optional(),
+    cidr: oneOrMany('a CIDR', cidrCheck({ trusted: false })).optional(),
+    actor: oneOrMany('an ARN pattern', nonEmptyText('an ARN pattern like arn:aws:iam::*:role/deploy')).optional(),
+    rules: z.array(z.enum(RULE_IDS)).min(1).optional(),
+  }).superRefine((ex, ctx) => {
+    if (!MATCHERS.some((m) => ex[m] !== undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `an exception needs at least one matcher (${MATCHERS.join(', ')}); to silence a rule everywhere, set rules.<id>.enabled: false`,
+      });
+    }
+    if (ex.port !== undefined && ex.ports !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give either port or ports, not both', path: ['ports'] });
+    }
+  });
+
+  const alertOnlySchema = strict({
+    arn: checked<string>(nonEmptyText('an ARN pattern like arn:aws:iam::*:role/cloudformation-*')),
+    reason: checked<string>(nonEmptyText('a reason')),
+  });
+
+  const policyInputSchema = strict({
+    version: z.literal(1).optional(),
+    trustedCidrs: z.array(checked<string>(cidrCheck({ trusted: true }))).optional(),
+    trustedAccounts: z.array(checked<string>(accountCheck)).optional(),
+    adminPorts: z.array(checked<number>(portNumberCheck)).optional(),
+    highRiskPorts: z.array(checked<number>(portNumberCheck)).optional(),
+    approvedPublicPorts: z.array(checked<string>(portSpecCheck)).optional(),
+    rules: rulesSchema.optional(),
+    alertOnlyActors: z.array(alertOnlySchema).optional(),
+    exceptions: z.array(exceptionSchema).optional(),
+  }).superRefine((policy, ctx) => {
+    const seen = new Map<string, number>();
+    (policy.exceptions ?? []).forEach((ex, i) => {
+      if (ex.id === undefined) return;
+      const first = seen.get(ex.id);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate id "${ex.id}" (also exceptions[${first}])`, path: ['exceptions', i, 'id'] });
+      else seen.set(ex.id, i);
+    });
+  });
+  return policyInputSchema;
+}
+
+let policyInputSchemaCache: ReturnType<typeof buildPolicyInputSchema> | undefined;
+
+/** The zod schema of a policy file (strict: an unknown key is an error). */
+export function policyInputSchema(): ReturnType<typeof buildPolicyInputSchema> {
+  return (policyInputSchemaCache ??= buildPolicyInputSchema());
+}
 
 // ---------------------------------------------------------------- messages
 
@@ -365,7 +380,7 @@ function keepAccountsAsWritten(doc: Document): void {
 
 /** Validates an already parsed object (e.g. a Policy built in code). */
 export function validatePolicyObject(value: unknown, fileName: string): ValidationResult {
-  const result = policyInputSchema.safeParse(value ?? {}, { reportInput: true });
+  const result = policyInputSchema().safeParse(value ?? {}, { reportInput: true });
   if (result.success) return { ok: true, input: result.data as PolicyInput };
   return { ok: false, problems: problemsOf(result.error.issues).map((p) => line(fileName, formatPath(p.path), p.message)) };
 }
@@ -391,7 +406,7 @@ export function validatePolicyText(text: string, fileName: string): ValidationRe
   } catch (err) {
     return { ok: false, problems: [`${fileName}: YAML error: ${(err as Error).message}`] };
   }
-  const result = policyInputSchema.safeParse(value ?? {}, { reportInput: true });
+  const result = policyInputSchema().safeParse(value ?? {}, { reportInput: true });
   if (result.success) return { ok: true, input: result.data as PolicyInput };
   return {
     ok: false,
