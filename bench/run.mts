@@ -96,8 +96,23 @@ if (SIZES.length >= 2) {
   const [small, large] = [SIZES[0], SIZES[SIZES.length - 1]];
   const scale = large / small;
   const growth = (k: 'a' | 'b' | 'c') => perSize[large][k].ms / perSize[small][k].ms;
+  // Time = fixed start-up + per-record cost × n. Linear growth means the per-record cost measured
+  // between the two sizes (the marginal cost) matches the cost per record at the large size.
+  const marginalUs = (k: 'a' | 'b' | 'c') => ((perSize[large][k].ms - perSize[small][k].ms) * 1000) / (large - small);
+  const fixedMs = (k: 'a' | 'b' | 'c') => perSize[large][k].ms - (marginalUs(k) * large) / 1000;
   console.log(`\nlinearity: ${small.toLocaleString('en')} → ${large.toLocaleString('en')} records (×${scale}): time ×${growth('a').toFixed(1)} (a), ×${growth('b').toFixed(1)} (b), ×${growth('c').toFixed(1)} (c)`);
-  report.linearity = { scale, a: growth('a'), b: growth('b'), c: growth('c') };
+  for (const k of ['a', 'b', 'c'] as const) {
+    console.log(`  (${k}) marginal ${marginalUs(k).toFixed(1)} µs/record, fixed start-up ≈ ${Math.max(0, fixedMs(k)).toFixed(0)} ms`);
+  }
+  console.log(`  marginal ratios: b/a = ${(marginalUs('b') / marginalUs('a')).toFixed(2)}, c/a = ${(marginalUs('c') / marginalUs('a')).toFixed(2)}`);
+  report.linearity = {
+    scale,
+    a: growth('a'),
+    b: growth('b'),
+    c: growth('c'),
+    marginalUsPerRecord: { a: marginalUs('a'), b: marginalUs('b'), c: marginalUs('c') },
+    fixedMs: { a: fixedMs('a'), b: fixedMs('b'), c: fixedMs('c') },
+  };
 }
 
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));

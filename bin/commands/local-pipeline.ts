@@ -14,7 +14,6 @@ import { UserError } from './errors';
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
 // hundreds of milliseconds to load, and `policy show` or a memory-only replay
 // should not pay for them.
-const loadStore = () => import('../../lib/store');
 
 export interface StoreFlags {
   store: 'embedded' | 'memory';
@@ -39,7 +38,6 @@ export interface OpenStore {
 }
 
 export async function openStore(flags: StoreFlags): Promise<OpenStore> {
-  const { createDynamoStore, createMemoryStore, DEFAULT_LOCAL_TABLE, startEmbeddedStore } = await loadStore();
   if (flags.dynamodbEndpoint) {
     let url: URL;
     try {
@@ -47,16 +45,20 @@ export async function openStore(flags: StoreFlags): Promise<OpenStore> {
     } catch {
       throw new UserError(`--dynamodb-endpoint: not a URL: ${flags.dynamodbEndpoint}`);
     }
+    const { createDynamoStore } = await import('../../lib/store/dynamodb');
+    const { DEFAULT_LOCAL_TABLE } = await import('../../lib/store/table');
     const tableName = flags.table ?? DEFAULT_LOCAL_TABLE;
     const store = createDynamoStore({ tableName, endpoint: url.toString() });
     return { store, where: `table ${tableName} at ${url.origin}`, close: async () => store.close?.() };
   }
   if (flags.store === 'memory') {
+    const { createMemoryStore } = await import('../../lib/store/memory');
     const store = createMemoryStore();
     return { store, where: 'memory (nothing kept)', close: async () => undefined };
   }
   const dir = path.resolve(flags.stateDir ?? process.cwd());
   try {
+    const { startEmbeddedStore } = await import('../../lib/store/embedded');
     const embedded = await startEmbeddedStore({ dir, tableName: flags.table });
     return { store: embedded.store, where: path.relative(process.cwd(), embedded.path ?? dir) || '.', close: () => embedded.close() };
   } catch (err) {
