@@ -47,6 +47,33 @@ function toRecord(item: Record<string, unknown>): HistoryRecord {
   return copy as unknown as HistoryRecord;
 }
 
+/** Builds a `SET a.b = :v, ...` expression with placeholder names and values. */
+class SetOnRecord {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private readonly sets: string[] = [];
+
+  set(path: string[], value: unknown): this {
+    const n = this.sets.length;
+    const placeholders = path.map((part, i) => {
+      const key = `#p${n}_${i}`;
+      this.names[key] = part;
+      return key;
+    });
+    this.values[`:v${n}`] = value;
+    this.sets.push(`${placeholders.join('.')} = :v${n}`);
+    return this;
+  }
+
+  get empty(): boolean {
+    return this.sets.length === 0;
+  }
+
+  expression(): string {
+    return `SET ${this.sets.join(', ')}`;
+  }
+}
+
 export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
   const { tableName } = options;
   const defaultLimit = options.defaultLimit ?? 100;
@@ -152,6 +179,25 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
     return items;
   }
 
+  /** One UpdateItem `SET` on an existing change record (never creates one). */
+  async function setOnRecord(eventId: string, update: SetOnRecord, what: string): Promise<void> {
+    try {
+      await doc.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: { pk: recordPk(eventId), sk: RECORD_SK },
+          UpdateExpression: update.expression(),
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: update.names,
+          ExpressionAttributeValues: update.values,
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err)) throw new Error(`${what}: no stored record ${eventId} in ${tableName}`);
+      throw err;
+    }
+  }
+
   return {
     async putIfAbsent(record) {
       const groups = groupsOf(record);
@@ -184,38 +230,10 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
     get,
 
     async updateStep(eventId, step, status, extra) {
-      const names: Record<string, string> = { '#steps': 'steps', '#step': step };
-      const values: Record<string, unknown> = { ':status': status };
-      const sets = ['#steps.#step = :status'];
-      if (extra?.remediation) {
-        names['#rem'] = 'remediation';
-        values[':rem'] = extra.remediation;
-        sets.push('#rem = :rem');
-      }
-      let i = 0;
-      for (const [k, v] of Object.entries(extra?.links ?? {})) {
-        if (v === undefined) continue;
-        names['#links'] = 'links';
-        names[`#l${i}`] = k;
-        values[`:l${i}`] = v;
-        sets.push(`#links.#l${i} = :l${i}`);
-        i++;
-      }
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: recordPk(eventId), sk: RECORD_SK },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-      } catch (err) {
-        if (isConditionFailure(err)) throw new Error(`cannot update step ${step}: no stored record ${eventId} in ${tableName}`);
-        throw err;
-      }
+      const update = new SetOnRecord().set(['steps', step], status);
+      if (extra?.remediation) update.set(['remediation'], extra.remediation);
+      for (const [k, v] of Object.entries(extra?.links ?? {})) if (v !== undefined) update.set(['links', k], v);
+      await setOnRecord(eventId, update, `cannot update step ${step}`);
     },
 
     async claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) {
@@ -254,33 +272,9 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
     },
 
     async addLinks(eventId, links) {
-      const names: Record<string, string> = { '#links': 'links' };
-      const values: Record<string, unknown> = {};
-      const sets: string[] = [];
-      let i = 0;
-      for (const [k, v] of Object.entries(links)) {
-        if (v === undefined) continue;
-        names[`#l${i}`] = k;
-        values[`:l${i}`] = v;
-        sets.push(`#links.#l${i} = :l${i}`);
-        i++;
-      }
-      if (sets.length === 0) return;
-      try {
-        await doc.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: { pk: recordPk(eventId), sk: RECORD_SK },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-      } catch (err) {
-        if (isConditionFailure(err)) throw new Error(`cannot link: no stored record ${eventId} in ${tableName}`);
-        throw err;
-      }
+      const update = new SetOnRecord();
+      for (const [k, v] of Object.entries(links)) if (v !== undefined) update.set(['links', k], v);
+      if (!update.empty) await setOnRecord(eventId, update, 'cannot link');
     },
 
     async history(groupId: string, query: HistoryQuery = {}) {
