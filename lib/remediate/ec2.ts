@@ -139,6 +139,8 @@ interface Tally {
   revokedPermissions: number;
   gonePermissions: number;
   failures: string[];
+  /** Ids deliberately not revoked (their real direction is not the one they were judged in). */
+  refused: string[];
   wouldRevoke: boolean;
 }
 
@@ -229,7 +231,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
 
   /** An id of unknown direction, without DescribeSecurityGroupRules: ingress, then egress. */
   async function revokeEitherWay(client: EC2Client, groupId: string, id: string, t: Tally): Promise<void> {
-    const probe: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], wouldRevoke: false };
+    const probe: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false };
     await revokeIds(client, groupId, 'ingress', [id], probe);
     if (probe.goneIds.length) {
       probe.goneIds = [];
@@ -289,15 +291,21 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       const client = await resolveClient(change.region);
       if (typeof client === 'string') return fail(`cannot revoke: ${client}`);
 
-      const t: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], wouldRevoke: false };
+      const t: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false };
 
       // Directions of the ids: trusted from the change only when its event names one.
+      // Otherwise (ModifySecurityGroupRules carries no direction, so its rules are judged
+      // as ingress) the rule is revoked only if it really has the direction it was judged
+      // in: an egress rule judged as ingress (e.g. the default allow-all egress rule given
+      // a new description) is not a violation and must never be revoked.
       const eventDirection = directionOfEvent(change.eventName);
       const byDirection: Record<Direction, string[]> = { ingress: [], egress: [] };
       const unknown: string[] = [];
+      const judged = new Map<string, Direction>();
       const ids = [...new Set(plan.ruleIds)];
       for (const id of ids) {
         const rule = change.rules.find((r) => r.ruleId === id);
+        if (rule) judged.set(id, rule.direction);
         if (rule && eventDirection && rule.direction === eventDirection) byDirection[rule.direction].push(id);
         else unknown.push(id);
       }
@@ -309,7 +317,9 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         else {
           for (const id of unknown) {
             const d = found.get(id);
-            if (d) byDirection[d].push(id);
+            const j = judged.get(id);
+            if (d && j && d !== j) t.refused.push(`${id} is an ${d} rule but was judged as ${j}: not revoked`);
+            else if (d) byDirection[d].push(id);
             else t.goneIds.push(id);
           }
         }
@@ -317,7 +327,12 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       for (const direction of ['ingress', 'egress'] as const) {
         if (byDirection[direction].length) await revokeIds(client, groupId, direction, byDirection[direction], t);
       }
-      for (const id of tryBoth) await revokeEitherWay(client, groupId, id, t);
+      for (const id of tryBoth) {
+        // Without DescribeSecurityGroupRules: only in the direction the rule was judged in.
+        const j = judged.get(id);
+        if (j) await revokeIds(client, groupId, j, [id], t);
+        else await revokeEitherWay(client, groupId, id, t);
+      }
 
       const permsBy: Record<Direction, IpPermission[]> = { ingress: [], egress: [] };
       for (const p of plan.permissions) {
@@ -340,6 +355,7 @@ function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
   if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)`);
   if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
   if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
+  if (t.refused.length) parts.push(t.refused.join('; '));
   if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
   const detail = parts.join('; ') || undefined;
   const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
@@ -348,5 +364,6 @@ function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
     return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: 'EC2 DryRun: the revoke is permitted; nothing changed' };
   }
   if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
+  if (t.refused.length && t.goneIds.length === 0 && t.gonePermissions === 0) return { ...base, status: 'alert-only', ruleIds: [], detail };
   return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };
 }

@@ -75,7 +75,12 @@ describe('revoke by rule id', () => {
     });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
     ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID2));
-    const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ ruleId: ID1, action: 'modify' }), rule({ ruleId: ID2, action: 'modify' })] });
+    // ID2 carried IsEgress: judged as egress (a rule is only revoked in the direction it was judged in, see below).
+    const c = change({
+      eventName: 'ModifySecurityGroupRules',
+      kind: 'modify-rules',
+      rules: [rule({ ruleId: ID1, action: 'modify' }), rule({ ruleId: ID2, action: 'modify', direction: 'egress' })],
+    });
     const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [ID1, ID2, ID3] }));
     expect(ec2).toHaveReceivedCommandWith(DescribeSecurityGroupRulesCommand, {
       Filters: [
@@ -88,15 +93,43 @@ describe('revoke by rule id', () => {
     expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1, ID2], detail: `revoked ${ID1}, ${ID2}; already gone: ${ID3}` });
   });
 
-  it('without ec2:DescribeSecurityGroupRules, tries ingress then egress', async () => {
+  it('without ec2:DescribeSecurityGroupRules, revokes only in the direction the rule was judged in', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('UnauthorizedOperation'));
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ action: 'modify' })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1] });
+    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+  });
+
+  // ModifySecurityGroupRules does not say a rule's direction; sgwatch judges such a rule as
+  // ingress. Giving the default allow-all egress rule (-1 to 0.0.0.0/0) a description thus
+  // reads as "all traffic from the world": the egress rule must not be revoked for it.
+  it('a modified rule judged as ingress that is really egress is never revoked (Describe says egress)', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: ID1, GroupId: GROUP_ID, IsEgress: true }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
+    const c = change({
+      eventName: 'ModifySecurityGroupRules',
+      kind: 'modify-rules',
+      rules: [rule({ action: 'modify', protocol: '-1', fromPort: null, toPort: null })],
+    });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(out).toMatchObject({ status: 'alert-only', ruleIds: [], permissionsRevoked: 0 });
+    expect(out.detail).toBe(`${ID1} is an egress rule but was judged as ingress: not revoked`);
+  });
+
+  it('a modified rule judged as ingress that is really egress is never revoked (no Describe permission)', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('UnauthorizedOperation'));
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('InvalidSecurityGroupRuleId.NotFound'));
     ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
     const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ action: 'modify' })] });
     const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
-    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1] });
-    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupIngressCommand, 1);
-    expect(ec2).toHaveReceivedCommandTimes(RevokeSecurityGroupEgressCommand, 1);
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+    expect(out).toMatchObject({ status: 'already-gone', ruleIds: [ID1] });
   });
 
   it.each(['InvalidSecurityGroupRuleId.NotFound', 'Client.InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'])(
