@@ -23,6 +23,7 @@
  * IAM: ec2:RevokeSecurityGroupIngress, ec2:RevokeSecurityGroupEgress,
  * ec2:DescribeSecurityGroupRules (direction look-up; optional, see above).
  */
+import { maskCidr } from '../net/cidr';
 import {
   DescribeSecurityGroupRulesCommand,
   EC2Client,
@@ -111,12 +112,20 @@ export function toIpPermission(p: Permission): IpPermission | string {
     }
   }
   switch (p.source.kind) {
-    case 'cidr4':
-      perm.IpRanges = [{ CidrIp: p.source.cidr }];
+    // EC2 stores CIDRs with host bits cleared (198.51.100.7/0 is kept as 0.0.0.0/0):
+    // revoke the canonical form so the call names exactly the stored rule.
+    case 'cidr4': {
+      const cidr = maskCidr(p.source.cidr);
+      if (!cidr) return `invalid IPv4 CIDR ${JSON.stringify(p.source.cidr)}`;
+      perm.IpRanges = [{ CidrIp: cidr }];
       break;
-    case 'cidr6':
-      perm.Ipv6Ranges = [{ CidrIpv6: p.source.cidr }];
+    }
+    case 'cidr6': {
+      const cidr = maskCidr(p.source.cidr);
+      if (!cidr) return `invalid IPv6 CIDR ${JSON.stringify(p.source.cidr)}`;
+      perm.Ipv6Ranges = [{ CidrIpv6: cidr }];
       break;
+    }
     case 'prefix-list':
       perm.PrefixListIds = [{ PrefixListId: p.source.prefixListId }];
       break;

@@ -224,7 +224,8 @@ describe('revoke by permissions (old records without ids)', () => {
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0].args[0].input).toEqual({
       GroupId: GROUP_ID,
       IpPermissions: [
-        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '198.51.100.7/0' }] },
+        // Written 198.51.100.7/0 in the record; EC2 stored (and must be asked to revoke) 0.0.0.0/0.
+        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
         { IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
         { IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, UserIdGroupPairs: [{ GroupId: 'sg-0fedcba9876543210', UserId: '444455556666' }] },
       ],
@@ -246,6 +247,19 @@ describe('revoke by permissions (old records without ids)', () => {
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('Client.InvalidPermission.NotFound'));
     const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
     expect(out.status).toBe('already-gone');
+  });
+
+  it('toIpPermission names the CIDR as EC2 stores it (host bits cleared) and refuses an invalid one', () => {
+    expect(toIpPermission({ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '198.51.100.7/0' } })).toEqual({
+      IpProtocol: 'tcp',
+      FromPort: 22,
+      ToPort: 22,
+      IpRanges: [{ CidrIp: '0.0.0.0/0' }],
+    });
+    expect(toIpPermission({ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr6', cidr: '2001:db8::1/32' } })).toMatchObject({
+      Ipv6Ranges: [{ CidrIpv6: '2001:db8::/32' }],
+    });
+    expect(toIpPermission({ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '10.0.0.0/33' } })).toMatch(/invalid IPv4 CIDR/);
   });
 
   it('toIpPermission refuses what it cannot match exactly; ICMP all types is -1/-1', () => {
