@@ -42,6 +42,10 @@ export async function main(argv: string[]): Promise<number> {
     .option('--console-alerts', 'print each alert on stderr')
     .addOption(severityOption('--min-alert-severity <severity>', 'alert on violations at or above this severity').default('medium'))
     .option('--self-role <arn...>', "sgwatch's own remediation role(s): their revokes are linked, not alerted")
+    .option(
+      '--describe',
+      'look up the direction of ModifySecurityGroupRules rules (CloudTrail does not record it) with ec2:DescribeSecurityGroupRules, using your AWS credentials; without it such rules are judged as ingress and never revoked',
+    )
     .action(async (paths: string[], flags: ReplayFlags) => {
       code = await replayCommand(paths, flags);
     });

@@ -1,8 +1,9 @@
 /**
  * Lambda entry: one EventBridge "AWS API Call via CloudTrail" event (the
- * CloudTrail record in `detail`) → processRecord (normalise + evaluate with
- * the bundled policy) → runPipeline (store → remediate → notify). Throws when
- * a step failed, so EventBridge retries and finally dead-letters the event;
+ * CloudTrail record in `detail`) → processRecordWithContext (normalise, look
+ * up the direction of ModifySecurityGroupRules rules with
+ * DescribeSecurityGroupRules, evaluate with the bundled policy) → runPipeline
+ * (store → remediate → notify). Throws when a step failed, so EventBridge retries and finally dead-letters the event;
  * the stored record keeps each step's status, so a retry redoes only what is
  * missing. Dependencies are built once per container, lazily.
  *
@@ -19,13 +20,16 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { processRecord } from '../lib/process';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { processRecordWithContext } from '../lib/process';
 import type { Policy } from '../lib/policy/schema';
 import { createDynamoStore } from '../lib/store/dynamodb';
 import { createMemoryStore } from '../lib/store/memory';
 import { createConsoleNotifier } from '../lib/alerts/console';
 import { createSnsNotifier } from '../lib/alerts/sns';
 import { createEc2Remediator } from '../lib/remediate/ec2';
+import { createEc2RuleDirectionResolver } from '../lib/context/ec2-rule-directions';
+import type { RuleDirectionResolver } from '../lib/context/rule-directions';
 import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
 import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
 import { createSsmSlackNotifier } from './slack-webhook';
@@ -38,6 +42,8 @@ export interface HandlerDeps {
   policy: Policy;
   pipeline: PipelineDeps;
   logger: Logger;
+  /** Looks up the direction of rules CloudTrail does not record (read-only, every mode). */
+  resolver?: RuleDirectionResolver;
 }
 
 export interface HandlerResult {
@@ -58,17 +64,26 @@ export function buildDeps(env: Record<string, string | undefined> = process.env,
   if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
   if (config.slackWebhookParameter) notifiers.slack = createSsmSlackNotifier({ parameterName: config.slackWebhookParameter });
   const selfAccount = config.selfRoleArns[0]?.split(':')[4];
+  // One EC2 client per region, shared by the direction look-up and the remediator; built on first use.
+  const ec2Clients = new Map<string, EC2Client>();
+  const clientForRegion = (region: string): EC2Client => {
+    let c = ec2Clients.get(region);
+    if (!c) ec2Clients.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
+    return c;
+  };
+  const account = selfAccount ? { accountId: selfAccount } : {};
   return {
     config,
     policy,
     logger,
+    resolver: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
     pipeline: {
       store:
         config.store === 'memory'
           ? createMemoryStore()
           : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) }),
       notifiers,
-      remediator: config.mode === 'enforce' ? createEc2Remediator(selfAccount ? { accountId: selfAccount } : {}) : undefined,
+      remediator: config.mode === 'enforce' ? createEc2Remediator({ clientForRegion, ...account }) : undefined,
       config,
       logger: pipelineLogger(logger),
     },
@@ -110,7 +125,12 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps | Promise<H
     const source = `eventbridge:${typeof event?.id === 'string' ? event.id : 'unknown'}`;
     // The whole EventBridge event: normalise unwraps it and fills account/region gaps from the envelope.
     const record: unknown = event;
-    const result = processRecord(source, record, { policy: d.policy, mode: d.config.mode });
+    const result = await processRecordWithContext(source, record, {
+      policy: d.policy,
+      mode: d.config.mode,
+      resolver: d.resolver,
+      onNote: (note) => d.logger.warn('rule direction unknown', { note }),
+    });
     const outcome = await runPipeline(result, d.pipeline);
     return {
       eventId: outcome.eventId,

@@ -46,6 +46,13 @@ export interface RuleChange {
   description?: string;
   /** The `sgr-` id, when the record carries it. */
   ruleId?: string;
+  /**
+   * The record does not state the rule's direction (ModifySecurityGroupRules
+   * without `IsEgress`): `direction` is then an assumption (`ingress`, the
+   * cautious one). lib/context/rule-directions.ts looks the real direction up
+   * and removes the flag; the policy alerts on such a rule but never revokes it.
+   */
+  directionUnknown?: true;
 }
 
 /** How the caller came: derived from userAgent, invokedBy and identity type. */

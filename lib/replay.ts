@@ -3,10 +3,10 @@
  * Streams: one result at a time, nothing accumulated here.
  */
 import { readInputs } from './cloudtrail/read';
-import { invalidResult, processRecord, type ProcessOptions } from './process';
+import { invalidResult, processRecord, processRecordWithContext, type ContextOptions } from './process';
 import type { Result } from './model';
 
-export interface ReplayOptions extends ProcessOptions {
+export interface ReplayOptions extends ContextOptions {
   stdin?: NodeJS.ReadableStream;
 }
 
@@ -17,7 +17,8 @@ export async function* replayResults(paths: string[], opts: ReplayOptions): Asyn
       continue;
     }
     try {
-      yield processRecord(item.source, item.record, opts);
+      // Offline unless a resolver is given (`sgwatch replay --describe`).
+      yield opts.resolver ? await processRecordWithContext(item.source, item.record, opts) : processRecord(item.source, item.record, opts);
     } catch (err) {
       // A bug on one record must not stop the others: report it as that record's error.
       yield invalidResult(item.source, `${item.source}: internal error while judging this record: ${(err as Error).message}`, opts.mode);

@@ -24,6 +24,8 @@ export interface ReplayFlags extends LocalPipelineFlags {
   all?: boolean;
   color: boolean;
   progress: boolean;
+  /** Look up the direction of ModifySecurityGroupRules rules with DescribeSecurityGroupRules (the user's AWS credentials). */
+  describe?: boolean;
 }
 
 export function useColor(flag: boolean, stream: NodeJS.WriteStream): boolean {
@@ -48,9 +50,12 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   let invalid = false;
   let stepFailures = 0;
   const pipeline = await openLocalPipeline(flags, mode);
+  // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
+  const resolver = flags.describe ? (await import('../../lib/context/ec2-rule-directions')).createEc2RuleDirectionResolver() : undefined;
+  const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   try {
-    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin })) {
+    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, resolver, onNote })) {
       progress.tick(result.source);
       const v = result.verdict;
       if (v.outcome === 'invalid') invalid = true;

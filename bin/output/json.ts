@@ -32,6 +32,8 @@ function findingJson(f: Finding) {
     sourceType: t?.source?.kind ?? null,
     ruleId: t?.ruleId ?? null,
     description: t?.description ?? null,
+    // ModifySecurityGroupRules records do not say whether a rule is ingress or egress.
+    ...(t?.directionUnknown ? { directionUnknown: true } : {}),
   };
 }
 

@@ -13,14 +13,17 @@
  * - public-unapproved-port fires only when none of public-all-ports,
  *   public-admin-port, public-high-risk-port fired for that rule (before
  *   exceptions: an excepted admin port does not turn into an unapproved one);
- * - outcome `violation` when a remaining finding is `low` or worse.
+ * - outcome `violation` when a remaining finding is `low` or worse;
+ * - a rule whose direction the record does not state (`directionUnknown`,
+ *   ModifySecurityGroupRules) is judged as ingress, the cautious choice (an
+ *   alert, not silence); its findings say so, and it is never revoked.
  */
 import type { Change, Finding, RemediationMode, RuleChange, Verdict } from '../model';
 import { opensAllPorts, portRangeOf, portsIncluded, type PortProtocol } from '../net/ports';
 import { classifySource, groupOwner } from '../net/source';
 import { compilePolicy, type CompiledPolicy } from './compile';
 import { findException } from './exceptions';
-import { msg, publicPhrase, worldPhrase } from './messages';
+import { DIRECTION_UNKNOWN_NOTE, msg, REVOKED_ONLY_AS_JUDGED, publicPhrase, worldPhrase } from './messages';
 import { planRemediation } from './remediation';
 import { severityAtLeast, VIOLATION_THRESHOLD, worstSeverity } from './severity';
 import type { Policy, RuleId } from './types';
@@ -37,7 +40,8 @@ const TCP_UDP: readonly PortProtocol[] = ['tcp', 'udp'];
 
 function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string, target?: RuleChange): void {
   const config = cp.rules[rule];
-  const finding: Finding = { rule, severity: config.severity, message, remediation: config.remediation };
+  const text = target?.directionUnknown ? message + DIRECTION_UNKNOWN_NOTE + (config.remediation === 'revoke' ? REVOKED_ONLY_AS_JUDGED : '') : message;
+  const finding: Finding = { rule, severity: config.severity, message: text, remediation: config.remediation };
   if (target) finding.target = target;
   out.push(finding);
 }
@@ -46,7 +50,7 @@ function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Fi
   const source = rule.source;
   if (!source) return;
   const on = cp.rules;
-  const ingress = rule.direction === 'ingress';
+  const ingress = rule.direction === 'ingress' || rule.directionUnknown === true;
 
   if (source.kind === 'cidr4' || source.kind === 'cidr6') {
     if (ingress) {

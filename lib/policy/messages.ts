@@ -57,6 +57,12 @@ export function sourcePhrase(rule: RuleChange): string {
   }
 }
 
+/** Appended to every finding about a rule whose direction the record does not state (RuleChange.directionUnknown). */
+export const DIRECTION_UNKNOWN_NOTE =
+  ' CloudTrail does not record the direction of a ModifySecurityGroupRules rule; judged as ingress (if it is an egress rule, this finding does not apply).';
+/** Added to DIRECTION_UNKNOWN_NOTE when the policy rule would revoke. */
+export const REVOKED_ONLY_AS_JUDGED = ' sgwatch asks EC2 for its direction before revoking and never revokes it as anything else.';
+
 export const msg = {
   allPorts(rule: RuleChange, world: string, change: Change): string {
     const what = rule.protocol === '-1' ? 'All traffic (every protocol and port)' : `Every ${rule.protocol.toUpperCase()} port (${rule.protocol}/0-65535)`;

@@ -28,7 +28,13 @@ function permissionKey(p: Permission): string {
  * - revoke only the rules of findings whose policy rule says `revoke`:
  *   their `sgr-` ids, or the permission itself when the record has no id;
  * - nothing for a failed call, a group without id, or an alert-only actor
- *   (the reason names the alertOnlyActors entry).
+ *   (the reason names the alertOnlyActors entry);
+ * - a rule whose direction the record does not state (`directionUnknown`,
+ *   ModifySecurityGroupRules) is planned by its id like any other: the issue's
+ *   contract is "the modified rule", and the remediator only ever revokes an
+ *   id in the direction it was judged in (it asks EC2 first, and an egress id
+ *   sent to the ingress call is simply not found), so a guess never removes
+ *   an egress rule.
  */
 export function planRemediation(change: Change, findings: readonly Finding[], compiled: CompiledPolicy, mode: RemediationMode): RemediationPlan {
   if (mode === 'off') return none(mode, 'remediation is off');
@@ -52,6 +58,8 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
   for (const f of findings) {
     const t = f.target;
     if (f.remediation !== 'revoke' || !t) continue;
+    // Without an id, a guessed direction would build a permission for the wrong call: skip it.
+    if (t.directionUnknown && !t.ruleId) continue;
     if (t.ruleId) {
       if (!seenIds.has(t.ruleId)) {
         seenIds.add(t.ruleId);
@@ -66,6 +74,8 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
       }
     }
   }
-  if (ruleIds.length === 0 && permissions.length === 0) return none(mode, 'the offending rules carry neither an id nor a source: nothing precise to revoke');
+  if (ruleIds.length === 0 && permissions.length === 0) {
+    return none(mode, 'the offending rules carry neither an id nor a source: nothing precise to revoke');
+  }
   return { mode, action: 'revoke', ruleIds, permissions };
 }

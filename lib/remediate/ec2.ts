@@ -25,7 +25,6 @@
  */
 import { maskCidr } from '../net/cidr';
 import {
-  DescribeSecurityGroupRulesCommand,
   EC2Client,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -34,6 +33,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Change, Direction, Permission, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
+import { describeRuleDirections } from '../context/ec2-rule-directions';
 
 export interface Ec2RemediatorOptions {
   /** One client for every change (tests, or a single-region deployment). Its region must match the change's. */
@@ -183,24 +183,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
   /** Directions of ids not known from the change: DescribeSecurityGroupRules, or undefined when that is not allowed. */
   async function lookUpDirections(client: EC2Client, groupId: string, ids: string[]): Promise<Map<string, Direction> | string | undefined> {
     try {
-      const found = new Map<string, Direction>();
-      let token: string | undefined;
-      do {
-        const out = await client.send(
-          new DescribeSecurityGroupRulesCommand({
-            Filters: [
-              { Name: 'group-id', Values: [groupId] },
-              { Name: 'security-group-rule-id', Values: ids },
-            ],
-            NextToken: token,
-          }),
-        );
-        for (const r of out.SecurityGroupRules ?? []) {
-          if (r.SecurityGroupRuleId && r.GroupId === groupId) found.set(r.SecurityGroupRuleId, r.IsEgress ? 'egress' : 'ingress');
-        }
-        token = out.NextToken;
-      } while (token);
-      return found;
+      return await describeRuleDirections(client, groupId, ids);
     } catch (error) {
       const cls = classify(error);
       if (cls === 'denied') return undefined;
@@ -339,8 +322,18 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       for (const id of tryBoth) {
         // Without DescribeSecurityGroupRules: only in the direction the rule was judged in.
         const j = judged.get(id);
-        if (j) await revokeIds(client, groupId, j, [id], t);
-        else await revokeEitherWay(client, groupId, id, t);
+        if (!j) {
+          await revokeEitherWay(client, groupId, id, t);
+          continue;
+        }
+        await revokeIds(client, groupId, j, [id], t);
+        const gone = t.goneIds.indexOf(id);
+        if (gone !== -1 && change.rules.some((r) => r.ruleId === id && r.directionUnknown)) {
+          // Not found as a rule of the judged direction, whose direction CloudTrail does not
+          // record: it may well exist in the other direction. Say so instead of "already gone".
+          t.goneIds.splice(gone, 1);
+          t.refused.push(`${id} is not an ${j} rule; CloudTrail does not record its direction and DescribeSecurityGroupRules was unavailable, so it may be a rule of the other direction: left as is`);
+        }
       }
 
       const permsBy: Record<Direction, IpPermission[]> = { ingress: [], egress: [] };

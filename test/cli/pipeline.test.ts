@@ -89,7 +89,7 @@ describe('sgwatch replay with the embedded store and a Slack webhook', () => {
     const run = await runCli(['findings', '--severity', 'critical', '--format', 'json', '--since', '2025-01-01'], { cwd: work });
     expect(run.code).toBe(0);
     const lines = jsonLines(run.stdout);
-    expect(lines.length).toBe(9);
+    expect(lines.length).toBe(10);
     expect(lines.every((l) => l.severity === 'critical')).toBe(true);
     const times = lines.map((l) => l.eventTime);
     expect([...times].sort().reverse()).toEqual(times);

@@ -24,9 +24,9 @@ describe('sgwatch replay', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^CRITICAL\s.*AuthorizeSecurityGroupIngress\s+sg-0a1b2c3d4e5f60001\b.*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\].*would revoke sgr-0a1b2c3d4e5f60011/m);
-    expect(run.stdout).toMatch(/^47 records: violation 20 · compliant 21 · ignored 4 · failed-call 2$/m);
+    expect(run.stdout).toMatch(/^48 records: violation 21 · compliant 21 · ignored 4 · failed-call 2$/m);
     expect(run.stdout).toMatch(/^worst groups:$/m);
-    expect(run.stdout).toMatch(/would revoke 10 rules in 9 records/);
+    expect(run.stdout).toMatch(/would revoke 11 rules in 10 records/);
     expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
     expect(fs.existsSync(path.join(work, '.sgwatch', 'dynamodb'))).toBe(true);
   });

@@ -36,14 +36,14 @@ describe('ModifySecurityGroupRules', () => {
     expect(c.kind).toBe('modify-rules');
     expect(c.groupId).toBe('sg-0a1b2c3d4e5f60021');
     expect(c.rules).toEqual([
-      { action: 'modify', direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' }, ruleId: 'sgr-0a1b2c3d4e5f60211' },
+      { action: 'modify', direction: 'ingress', directionUnknown: true, protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' }, ruleId: 'sgr-0a1b2c3d4e5f60211' },
     ]);
   });
   it('a list of rules, string ports, group reference, IsEgress', () => {
     const c = change(normalise(load('events/modify/modify-two-rules-in-one-call.json')));
     expect(c.rules).toEqual([
-      { action: 'modify', direction: 'ingress', protocol: 'tcp', fromPort: 443, toPort: 443, source: { kind: 'cidr4', cidr: '0.0.0.0/0' }, description: 'public website', ruleId: 'sgr-0a1b2c3d4e5f60221' },
-      { action: 'modify', direction: 'ingress', protocol: 'tcp', fromPort: 3306, toPort: 3306, source: { kind: 'group', groupId: 'sg-0a1b2c3d4e5f60099' }, description: 'app servers', ruleId: 'sgr-0a1b2c3d4e5f60222' },
+      { action: 'modify', direction: 'ingress', directionUnknown: true, protocol: 'tcp', fromPort: 443, toPort: 443, source: { kind: 'cidr4', cidr: '0.0.0.0/0' }, description: 'public website', ruleId: 'sgr-0a1b2c3d4e5f60221' },
+      { action: 'modify', direction: 'ingress', directionUnknown: true, protocol: 'tcp', fromPort: 3306, toPort: 3306, source: { kind: 'group', groupId: 'sg-0a1b2c3d4e5f60099' }, description: 'app servers', ruleId: 'sgr-0a1b2c3d4e5f60222' },
     ]);
     const egress = change(
       normalise(rec('ModifySecurityGroupRules', { ModifySecurityGroupRulesRequest: { GroupId: 'sg-1', SecurityGroupRule: { SecurityGroupRuleId: 'sgr-1', SecurityGroupRule: { IpProtocol: '-1', CidrIpv6: '::/0', IsEgress: 'true' } } } })),
@@ -224,6 +224,6 @@ describe('every shipped event normalises', () => {
         if (!item.source.includes('panther')) for (const rule of r.change.rules) expect(rule.ruleId, item.source).toMatch(/^sgr-0[0-9a-f]{16}$/);
       }
     }
-    expect(statuses).toEqual({ change: 43, ignored: 4 });
+    expect(statuses).toEqual({ change: 44, ignored: 4 });
   });
 });

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
@@ -90,6 +90,15 @@ async function env(over: Record<string, string> = {}): Promise<Record<string, st
   };
 }
 
+/** A shipped ModifySecurityGroupRules record as EventBridge delivers it, moved into the handler's account (626708301729). */
+function modifyEvent(file: string, eventId: string): CloudTrailEvent {
+  const record = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'modify', file), 'utf8'));
+  const detail = { ...record, eventID: eventId, recipientAccountId: '626708301729', userIdentity: { ...record.userIdentity, accountId: '626708301729', arn: record.userIdentity.arn.replace('111122223333', '626708301729') } };
+  return { version: '0', id: `eb-${eventId}`, 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account: '626708301729', time: detail.eventTime, region: detail.awsRegion, resources: [], detail } as CloudTrailEvent;
+}
+const EGRESS_RULE = 'sgr-0a1b2c3d4e5f60501';
+const EGRESS_GROUP = 'sg-0a1b2c3d4e5f60050';
+
 const handlerFor = (e: Record<string, string>) => {
   const logger = new Logger({ serviceName: 'sgwatch' });
   return createHandler(() => buildDeps(e, logger), logger);
@@ -149,6 +158,54 @@ describe('onChange handler', () => {
     expect((await handler(other, context)).status).toBe('ignored');
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(0); // the webhook is fetched only when an alert needs it
+  });
+
+  it('ModifySecurityGroupRules on the default egress rule: Describe says egress → compliant, no alert, nothing revoked', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: EGRESS_RULE, GroupId: EGRESS_GROUP, IsEgress: true }] });
+    const e = await env();
+    const out = await handlerFor(e)(modifyEvent('modify-default-egress-description.json', 'c0ffee00-0000-4000-8000-000000000001'), context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'compliant', severity: 'none', alert: 'none', remediation: 'none' });
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).map((c) => c.args[0].input.Filters)).toEqual([
+      [
+        { Name: 'group-id', Values: [EGRESS_GROUP] },
+        { Name: 'security-group-rule-id', Values: [EGRESS_RULE] },
+      ],
+    ]);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(slackBodies).toHaveLength(0);
+    // The stored change carries the looked-up direction.
+    const stored = await buildDeps(e).pipeline.store.get('c0ffee00-0000-4000-8000-000000000001');
+    expect(stored?.result.change?.rules[0]).toMatchObject({ direction: 'egress', ruleId: EGRESS_RULE });
+    expect(stored?.result.change?.rules[0].directionUnknown).toBeUndefined();
+  });
+
+  it('ModifySecurityGroupRules when Describe is denied: alerted as ingress (saying so), the egress rule never revoked, the failure logged', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $fault: 'client', $metadata: {} }));
+    // EC2 answers an egress rule id sent to the ingress call with "not found".
+    ec2
+      .on(RevokeSecurityGroupIngressCommand)
+      .rejects(Object.assign(new Error("The security group rule ID 'sgr-0a1b2c3d4e5f60501' does not exist"), { name: 'InvalidSecurityGroupRuleId.NotFound', $fault: 'client', $metadata: {} }));
+    const e = await env(); // enforce
+    const out = await handlerFor(e)(modifyEvent('modify-default-egress-description.json', 'c0ffee00-0000-4000-8000-000000000002'), context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'violation', severity: 'critical', alert: 'violation', remediation: 'alert-only' });
+    // Only the judged direction was tried, by id; the egress rule was never touched.
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input.SecurityGroupRuleIds)).toEqual([['sgr-0a1b2c3d4e5f60501']]);
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(String(sns.commandCalls(PublishCommand)[0].args[0].input.Message)).toMatch(/does not record the direction/);
+    expect(logs.join('')).toMatch(/rule direction unknown.*could not look up the direction of sgr-0a1b2c3d4e5f60501.*UnauthorizedOperation/);
+  });
+
+  it('ModifySecurityGroupRules to SSH from the world: Describe says ingress → revoked in enforce mode', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false }] });
+    const e = await env();
+    const out = await handlerFor(e)(modifyEvent('modify-rule-to-ssh-from-world.json', 'c0ffee00-0000-4000-8000-000000000003'), context);
+    expect(out).toMatchObject({ outcome: 'violation', severity: 'critical', remediation: 'revoked' });
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
+      expect.objectContaining({ GroupId: 'sg-0a1b2c3d4e5f60021', SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f60211'] }),
+    ]);
   });
 
   it('only enforce mode builds a remediator', async () => {

@@ -132,6 +132,16 @@ describe('revoke by rule id', () => {
     expect(out).toMatchObject({ status: 'already-gone', ruleIds: [ID1] });
   });
 
+  it('a rule whose direction CloudTrail did not record, not found in the judged direction without Describe: left as is, not reported as gone', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('UnauthorizedOperation'));
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('InvalidSecurityGroupRuleId.NotFound'));
+    const c = change({ eventName: 'ModifySecurityGroupRules', kind: 'modify-rules', rules: [rule({ action: 'modify', directionUnknown: true })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+    expect(out).toMatchObject({ status: 'alert-only', ruleIds: [] });
+    expect(out.detail).toMatch(/is not an ingress rule; CloudTrail does not record its direction/);
+  });
+
   it.each(['InvalidSecurityGroupRuleId.NotFound', 'Client.InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'])(
     '%s → already-gone',
     async (code) => {

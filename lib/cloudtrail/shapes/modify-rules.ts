@@ -5,10 +5,12 @@
  * `{SecurityGroupRuleId, SecurityGroupRule: {IpProtocol, FromPort, ToPort,
  * CidrIpv4 | CidrIpv6 | ReferencedGroupId | PrefixListId, Description}, tag}`.
  *
- * Direction: the API does not send it (a rule keeps its direction), so a
- * modified rule is taken as ingress unless the entry carries `IsEgress` true.
- * Ingress is the safe assumption: the policy judges ingress, and an egress
- * rule wrongly judged is a visible false positive rather than a silent miss.
+ * Direction: the API does not send it (a rule keeps its direction). When the
+ * entry carries `IsEgress` (true or false) it is used; otherwise the rule is
+ * taken as ingress and marked `directionUnknown`: ingress is the cautious
+ * assumption (an alert rather than a silent miss), and the flag lets the
+ * pipeline look the real direction up (lib/context/rule-directions.ts) and
+ * the policy refuse to revoke on a guess.
  */
 import type { RuleChange, RuleSource } from '../../model';
 import { anyCase, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
@@ -75,6 +77,7 @@ export function readModifyRequest(params: Obj): ModifyRequest {
     const [fromPort, toPort] = readPorts(protocol, anyCase(spec, 'FromPort'), anyCase(spec, 'ToPort'), sp);
     const egress = optBool(anyCase(spec, 'IsEgress') ?? anyCase(entry, 'IsEgress'));
     const rule: RuleChange = { action: 'modify', direction: egress ? 'egress' : 'ingress', protocol, fromPort, toPort };
+    if (egress === undefined) rule.directionUnknown = true;
     const source = ruleSource(spec, sp);
     if (source) rule.source = source;
     const description = optString(anyCase(spec, 'Description'), `${sp}.Description`);

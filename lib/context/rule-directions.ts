@@ -1,0 +1,89 @@
+/**
+ * What a rule really is, part one: its direction.
+ *
+ * CloudTrail's ModifySecurityGroupRules record does not say whether the rule
+ * it modified is ingress or egress; the normaliser then judges it as ingress
+ * and marks it `directionUnknown`. This module fills the gap from the
+ * account itself through a small port (the EC2 implementation lives in
+ * ./ec2-rule-directions.ts, kept apart so that nothing here loads the SDK).
+ *
+ * `resolveDirections` never throws: a rule whose direction cannot be learnt
+ * (deleted since, look-up refused, throttled, network down) keeps its flag,
+ * so the policy still alerts on it as ingress but never revokes it; the
+ * reason is handed to `onNote` so that it is visible in the logs.
+ */
+import type { Change, Direction, RuleChange } from '../model';
+
+export interface RuleDirectionResolver {
+  /**
+   * The real direction of the change's rules whose direction is unknown,
+   * by `sgr-` id. Ids absent from the map were not found (the rule or the
+   * group is gone). Throws when the look-up itself fails.
+   */
+  resolve(change: Change): Promise<Map<string, Direction>>;
+}
+
+export interface ResolveOptions {
+  /** Told why a direction stays unknown (look-up failed, rule not found). */
+  onNote?: (note: string) => void;
+}
+
+/** True when the change has rules whose direction the record does not state (and the call did not fail). */
+export function hasUnknownDirection(change: Change): boolean {
+  if (change.error) return false;
+  for (const r of change.rules) if (r.directionUnknown) return true;
+  return false;
+}
+
+/** The `sgr-` ids of the rules whose direction is unknown, each once, in order. */
+export function unknownDirectionIds(change: Change): string[] {
+  const ids: string[] = [];
+  for (const r of change.rules) if (r.directionUnknown && r.ruleId && !ids.includes(r.ruleId)) ids.push(r.ruleId);
+  return ids;
+}
+
+function withDirection(rule: RuleChange, direction: Direction): RuleChange {
+  const { directionUnknown: _unknown, ...known } = rule;
+  return { ...known, direction };
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { Code?: string; code?: string }).Code ?? (error as { code?: string }).code ?? error.name;
+    const message = error.message.replace(/\s+/g, ' ').trim().slice(0, 300);
+    return code && code !== 'Error' && !message.startsWith(code) ? `${code}: ${message}` : message || code;
+  }
+  return String(error);
+}
+
+/**
+ * A copy of the change where every `directionUnknown` rule found by the
+ * resolver has its real direction and no flag; the change itself when there
+ * is nothing to resolve or the look-up failed. Never throws.
+ */
+export async function resolveDirections(change: Change, resolver: RuleDirectionResolver, opts: ResolveOptions = {}): Promise<Change> {
+  if (!hasUnknownDirection(change)) return change;
+  const what = `${change.eventName} ${change.eventId}`;
+  const ids = unknownDirectionIds(change);
+  if (ids.length === 0) {
+    opts.onNote?.(`${what}: a rule of unknown direction carries no rule id, so its direction cannot be looked up; judged as ingress`);
+    return change;
+  }
+  let found: Map<string, Direction>;
+  try {
+    found = await resolver.resolve(change);
+  } catch (error) {
+    opts.onNote?.(`${what}: could not look up the direction of ${ids.join(', ')} in ${change.groupId ?? 'the group'}: ${errorText(error)}; judged as ingress, not revoked`);
+    return change;
+  }
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length) {
+    opts.onNote?.(`${what}: ${missing.join(', ')} not found in ${change.groupId ?? 'the group'} (removed since?); direction unknown, judged as ingress, not revoked`);
+  }
+  if (missing.length === ids.length) return change;
+  const rules = change.rules.map((r) => {
+    const d = r.directionUnknown && r.ruleId ? found.get(r.ruleId) : undefined;
+    return d ? withDirection(r, d) : r;
+  });
+  return { ...change, rules };
+}
