@@ -8,7 +8,8 @@ import type { Palette } from './colors';
 
 export function ruleText(rule: RuleChange): string {
   const peer = sourceText(rule.source) ?? (rule.ruleId ? `rule ${rule.ruleId}` : '?');
-  return `${describePorts(rule.protocol, rule.fromPort, rule.toPort)} ${rule.direction === 'egress' ? 'to' : 'from'} ${peer}`;
+  const text = `${describePorts(rule.protocol, rule.fromPort, rule.toPort)} ${rule.direction === 'egress' ? 'to' : 'from'} ${peer}`;
+  return rule.directionUnknown ? `${text} (direction not recorded: judged as ingress)` : text;
 }
 
 function actionText(r: Result): string {
