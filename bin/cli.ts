@@ -37,14 +37,14 @@ export async function main(argv: string[]): Promise<number> {
     .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
     .option('--dynamodb-endpoint <url>', 'use this DynamoDB endpoint instead of the embedded store')
     .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
-    .option('--slack-webhook <url>', 'send Slack alerts to this incoming webhook')
+    .addOption(new Option('--slack-webhook <url>', 'send Slack alerts to this incoming webhook (a secret: prefer the environment variable, which ps cannot show)').env('SGWATCH_SLACK_WEBHOOK'))
     .option('--sns-topic <arn>', 'publish alerts to this SNS topic with your AWS credentials')
     .option('--console-alerts', 'print each alert on stderr')
     .addOption(severityOption('--min-alert-severity <severity>', 'alert on violations at or above this severity').default('medium'))
     .option('--self-role <arn...>', "sgwatch's own remediation role(s): their revokes are linked, not alerted")
     .option(
       '--describe',
-      'look up the direction of ModifySecurityGroupRules rules (CloudTrail does not record it) with ec2:DescribeSecurityGroupRules, using your AWS credentials; without it such rules are judged as ingress and never revoked',
+      'ask EC2 (read-only, your AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules (ec2:DescribeSecurityGroupRules; without it they are judged as ingress) and the name of groups named by id only (ec2:DescribeSecurityGroups; without it default-group-rule fires only when the record names the group)',
     )
     .action(async (paths: string[], flags: ReplayFlags) => {
       code = await replayCommand(paths, flags);

@@ -2,7 +2,8 @@
  * Lambda entry: one EventBridge "AWS API Call via CloudTrail" event (the
  * CloudTrail record in `detail`) → processRecordWithContext (normalise, look
  * up the direction of ModifySecurityGroupRules rules with
- * DescribeSecurityGroupRules, evaluate with the bundled policy) → runPipeline
+ * DescribeSecurityGroupRules and the name of a group named by id only with
+ * DescribeSecurityGroups, evaluate with the bundled policy) → runPipeline
  * (store → remediate → notify). Throws when a step failed, so EventBridge retries and finally dead-letters the event;
  * the stored record keeps each step's status, so a retry redoes only what is
  * missing. Dependencies are built once per container, lazily.
@@ -21,7 +22,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { processRecordWithContext } from '../lib/process';
+import { processRecordWithContext, type ContextResolvers } from '../lib/process';
 import type { Policy } from '../lib/policy/schema';
 import { createDynamoStore } from '../lib/store/dynamodb';
 import { createMemoryStore } from '../lib/store/memory';
@@ -29,7 +30,7 @@ import { createConsoleNotifier } from '../lib/alerts/console';
 import { createSnsNotifier } from '../lib/alerts/sns';
 import { createEc2Remediator } from '../lib/remediate/ec2';
 import { createEc2RuleDirectionResolver } from '../lib/context/ec2-rule-directions';
-import type { RuleDirectionResolver } from '../lib/context/rule-directions';
+import { createEc2GroupNameResolver } from '../lib/context/ec2-group-names';
 import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
 import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
 import { createSsmSlackNotifier } from './slack-webhook';
@@ -42,8 +43,8 @@ export interface HandlerDeps {
   policy: Policy;
   pipeline: PipelineDeps;
   logger: Logger;
-  /** Looks up the direction of rules CloudTrail does not record (read-only, every mode). */
-  resolver?: RuleDirectionResolver;
+  /** Look up what CloudTrail does not record: rule directions, group names (read-only, every mode). */
+  context?: ContextResolvers;
 }
 
 export interface HandlerResult {
@@ -64,7 +65,7 @@ export function buildDeps(env: Record<string, string | undefined> = process.env,
   if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
   if (config.slackWebhookParameter) notifiers.slack = createSsmSlackNotifier({ parameterName: config.slackWebhookParameter });
   const selfAccount = config.selfRoleArns[0]?.split(':')[4];
-  // One EC2 client per region, shared by the direction look-up and the remediator; built on first use.
+  // One EC2 client per region, shared by the look-ups and the remediator; built on first use.
   const ec2Clients = new Map<string, EC2Client>();
   const clientForRegion = (region: string): EC2Client => {
     let c = ec2Clients.get(region);
@@ -76,7 +77,11 @@ export function buildDeps(env: Record<string, string | undefined> = process.env,
     config,
     policy,
     logger,
-    resolver: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
+    // Built once per container: the group-name cache lives as long as the container.
+    context: {
+      directions: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
+      groupNames: createEc2GroupNameResolver({ clientForRegion, ...account }),
+    },
     pipeline: {
       store:
         config.store === 'memory'
@@ -128,8 +133,8 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps | Promise<H
     const result = await processRecordWithContext(source, record, {
       policy: d.policy,
       mode: d.config.mode,
-      resolver: d.resolver,
-      onNote: (note) => d.logger.warn('rule direction unknown', { note }),
+      context: d.context,
+      onNote: (note, topic) => d.logger.warn(topic === 'group-name' ? 'group name unknown' : 'rule direction unknown', { note }),
     });
     const outcome = await runPipeline(result, d.pipeline);
     return {

@@ -2,15 +2,20 @@
  * One record in, one result out: normalise a CloudTrail record and judge it
  * against the policy. `processRecord` is pure and synchronous (the offline
  * replay and the bench); `processRecordWithContext` adds, between the two
- * steps, what the record does not say but the account can tell (the real
- * direction of ModifySecurityGroupRules rules), when a resolver is given.
+ * steps, what the record does not say but the account can tell, through the
+ * context resolvers given: the real direction of ModifySecurityGroupRules
+ * rules (lib/context/rule-directions.ts) and the name of a group named by id
+ * only (lib/context/group-names.ts; for default-group-rule). Both look-ups
+ * run side by side and only for the records that need them.
  * The Lambda handler and the replay hand the result to the pipeline.
  */
 import { normalise } from './cloudtrail/normalise';
 import { evaluate } from './policy/evaluate';
 import type { Policy } from './policy/schema';
-import type { NormaliseResult, RemediationMode, Result, Verdict } from './model';
+import { compilePolicy } from './policy/compile';
+import type { Change, NormaliseResult, RemediationMode, Result, Verdict } from './model';
 import { hasUnknownDirection, resolveDirections, type RuleDirectionResolver } from './context/rule-directions';
+import { lookUpGroupName, needsGroupName, type GroupNameResolver } from './context/group-names';
 
 export interface ProcessOptions {
   policy: Policy;
@@ -33,25 +38,49 @@ export function invalidResult(source: string, error: string, mode: RemediationMo
   return { source, verdict: emptyVerdict('invalid', mode), error };
 }
 
-export interface ContextOptions extends ProcessOptions {
+/** What the account can tell that the record does not say; each resolver is optional. */
+export interface ContextResolvers {
   /** Looks up the direction of rules the record does not state; without it they are judged as ingress and not revoked. */
-  resolver?: RuleDirectionResolver;
-  /** Told (prefixed with the source) why a direction stays unknown: look-up failed, rule not found. */
-  onNote?: (note: string) => void;
+  directions?: RuleDirectionResolver;
+  /** Looks up the name of a group the record names by id only; without it default-group-rule fires only when the record carries the name. */
+  groupNames?: GroupNameResolver;
+}
+
+/** What a note is about: a rule direction or a group name that stays unknown. */
+export type ContextTopic = 'direction' | 'group-name';
+
+export interface ContextOptions extends ProcessOptions {
+  context?: ContextResolvers;
+  /** Told (prefixed with the source) why something stays unknown: look-up failed, rule or group not found. */
+  onNote?: (note: string, topic: ContextTopic) => void;
 }
 
 export function processRecord(source: string, record: unknown, opts: ProcessOptions): Result {
   return judged(source, normalise(record), opts);
 }
 
-/** normalise → (resolve unknown rule directions, when a resolver is given) → evaluate. Never throws for a failed look-up. */
+/** normalise → (look up what the record does not say, with the resolvers given) → evaluate. Never throws for a failed look-up. */
 export async function processRecordWithContext(source: string, record: unknown, opts: ContextOptions): Promise<Result> {
   const normalised = normalise(record);
-  const resolver = opts.resolver;
-  if (!resolver || normalised.status !== 'change' || !hasUnknownDirection(normalised.change)) return judged(source, normalised, opts);
+  const ctx = opts.context;
+  if (!ctx || normalised.status !== 'change') return judged(source, normalised, opts);
+  const found = normalised.change;
+  const directions = ctx.directions && hasUnknownDirection(found) ? ctx.directions : undefined;
+  const groupNames = ctx.groupNames && needsGroupName(found) && defaultGroupRuleOn(opts) ? ctx.groupNames : undefined;
+  if (!directions && !groupNames) return judged(source, normalised, opts);
   const onNote = opts.onNote;
-  const change = await resolveDirections(normalised.change, resolver, onNote ? { onNote: (note) => onNote(`${source}: ${note}`) } : {});
+  const noteOn = (topic: ContextTopic) => (onNote ? { onNote: (note: string) => onNote(`${source}: ${note}`, topic) } : {});
+  const [directed, name] = await Promise.all([
+    directions ? resolveDirections(found, directions, noteOn('direction')) : found,
+    groupNames ? lookUpGroupName(found, groupNames, noteOn('group-name')) : undefined,
+  ]);
+  const change: Change = name === undefined ? directed : { ...directed, groupName: name };
   return judged(source, { status: 'change', change }, opts);
+}
+
+/** The group's name matters only to default-group-rule: no look-up when the policy turned it off. */
+function defaultGroupRuleOn(opts: ProcessOptions): boolean {
+  return compilePolicy(opts.policy).rules['default-group-rule'].enabled;
 }
 
 function judged(source: string, normalised: NormaliseResult, opts: ProcessOptions): Result {

@@ -17,8 +17,8 @@ export async function* replayResults(paths: string[], opts: ReplayOptions): Asyn
       continue;
     }
     try {
-      // Offline unless a resolver is given (`sgwatch replay --describe`).
-      yield opts.resolver ? await processRecordWithContext(item.source, item.record, opts) : processRecord(item.source, item.record, opts);
+      // Offline unless context resolvers are given (`sgwatch replay --describe`).
+      yield opts.context ? await processRecordWithContext(item.source, item.record, opts) : processRecord(item.source, item.record, opts);
     } catch (err) {
       // A bug on one record must not stop the others: report it as that record's error.
       yield invalidResult(item.source, `${item.source}: internal error while judging this record: ${(err as Error).message}`, opts.mode);

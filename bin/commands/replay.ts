@@ -4,6 +4,7 @@
  */
 import { SEVERITIES, type RemediationMode, type Severity } from '../../lib/model';
 import { replayResults } from '../../lib/replay';
+import type { ContextResolvers } from '../../lib/process';
 import { palette } from '../output/colors';
 import { toJsonLine } from '../output/json';
 import { Progress, countInputFiles } from '../output/progress';
@@ -24,7 +25,7 @@ export interface ReplayFlags extends LocalPipelineFlags {
   all?: boolean;
   color: boolean;
   progress: boolean;
-  /** Look up the direction of ModifySecurityGroupRules rules with DescribeSecurityGroupRules (the user's AWS credentials). */
+  /** Ask EC2 (read-only, the user's AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules, the name of groups named by id. */
   describe?: boolean;
 }
 
@@ -51,11 +52,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   let stepFailures = 0;
   const pipeline = await openLocalPipeline(flags, mode);
   // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
-  const resolver = flags.describe ? (await import('../../lib/context/ec2-rule-directions')).createEc2RuleDirectionResolver() : undefined;
+  const context = flags.describe ? await describeContext() : undefined;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   try {
-    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, resolver, onNote })) {
+    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote })) {
       progress.tick(result.source);
       const v = result.verdict;
       if (v.outcome === 'invalid') invalid = true;
@@ -100,6 +101,22 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (invalid) return 2;
   if (stepFailures) return 3;
   return failHit ? 1 : 0;
+}
+
+/** The EC2 look-ups behind --describe, sharing one EC2 client per region. */
+async function describeContext(): Promise<ContextResolvers> {
+  const [{ EC2Client }, { createEc2RuleDirectionResolver }, { createEc2GroupNameResolver }] = await Promise.all([
+    import('@aws-sdk/client-ec2'),
+    import('../../lib/context/ec2-rule-directions'),
+    import('../../lib/context/ec2-group-names'),
+  ]);
+  const clients = new Map<string, InstanceType<typeof EC2Client>>();
+  const clientForRegion = (region: string) => {
+    let c = clients.get(region);
+    if (!c) clients.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
+    return c;
+  };
+  return { directions: createEc2RuleDirectionResolver({ clientForRegion }), groupNames: createEc2GroupNameResolver({ clientForRegion }) };
 }
 
 function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {

@@ -13,6 +13,7 @@
  * reason is handed to `onNote` so that it is visible in the logs.
  */
 import type { Change, Direction, RuleChange } from '../model';
+import { errorText } from './error-text';
 
 export interface RuleDirectionResolver {
   /**
@@ -45,15 +46,6 @@ export function unknownDirectionIds(change: Change): string[] {
 function withDirection(rule: RuleChange, direction: Direction): RuleChange {
   const { directionUnknown: _unknown, ...known } = rule;
   return { ...known, direction };
-}
-
-function errorText(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { Code?: string; code?: string }).Code ?? (error as { code?: string }).code ?? error.name;
-    const message = error.message.replace(/\s+/g, ' ').trim().slice(0, 300);
-    return code && code !== 'Error' && !message.startsWith(code) ? `${code}: ${message}` : message || code;
-  }
-  return String(error);
 }
 
 /**

@@ -210,14 +210,14 @@ describe('processRecordWithContext on the shipped events', () => {
 
   it('with the EC2 resolver: Describe says egress → compliant, no finding', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: EGRESS_ID, GroupId: GROUP, IsEgress: true }] });
-    const r = await processRecordWithContext('e#0', egressEvent, { policy, mode: 'dry-run', resolver: createEc2RuleDirectionResolver() });
+    const r = await processRecordWithContext('e#0', egressEvent, { policy, mode: 'dry-run', context: { directions: createEc2RuleDirectionResolver() } });
     expect(r.verdict).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [] });
     expect(r.change?.rules[0]).toMatchObject({ direction: 'egress' });
   });
 
   it('with the EC2 resolver: Describe says ingress → the SSH rule is planned for revoke, by its id only', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false }] });
-    const r = await processRecordWithContext('s#0', sshEvent, { policy, mode: 'dry-run', resolver: createEc2RuleDirectionResolver() });
+    const r = await processRecordWithContext('s#0', sshEvent, { policy, mode: 'dry-run', context: { directions: createEc2RuleDirectionResolver() } });
     expect(r.verdict).toMatchObject({ outcome: 'violation', severity: 'critical', remediation: { action: 'revoke', ruleIds: ['sgr-0a1b2c3d4e5f60211'], permissions: [] } });
     expect(r.verdict.findings.every((f) => !f.message.includes('does not record the direction'))).toBe(true);
   });
@@ -225,7 +225,7 @@ describe('processRecordWithContext on the shipped events', () => {
   it('a look-up error reaches onNote prefixed with the source; the result is the offline one', async () => {
     ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('AccessDenied'));
     const notes: string[] = [];
-    const r = await processRecordWithContext('e#0', egressEvent, { policy, mode: 'dry-run', resolver: createEc2RuleDirectionResolver(), onNote: (n) => notes.push(n) });
+    const r = await processRecordWithContext('e#0', egressEvent, { policy, mode: 'dry-run', context: { directions: createEc2RuleDirectionResolver() }, onNote: (n) => notes.push(n) });
     expect(r).toEqual(processRecord('e#0', egressEvent, { policy, mode: 'dry-run' }));
     expect(notes).toEqual([expect.stringMatching(/^e#0: ModifySecurityGroupRules 00000030-5e1f-4c2a-9b7d-00000005cad0: could not look up .*AccessDenied/)]);
   });
@@ -233,9 +233,9 @@ describe('processRecordWithContext on the shipped events', () => {
   it('records without unknown directions never reach the resolver', async () => {
     const resolver = fixed([]);
     const authorize = JSON.parse(readFileSync(join(events, '..', 'authorize', 'ssh-open-to-world.json'), 'utf8'));
-    await processRecordWithContext('a#0', authorize, { policy, mode: 'dry-run', resolver });
-    await processRecordWithContext('x#0', { eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' }, { policy, mode: 'dry-run', resolver });
-    await processRecordWithContext('t#0', load('modify-two-rules-in-one-call.json'), { policy, mode: 'dry-run', resolver: fixed([]) });
+    await processRecordWithContext('a#0', authorize, { policy, mode: 'dry-run', context: { directions: resolver } });
+    await processRecordWithContext('x#0', { eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' }, { policy, mode: 'dry-run', context: { directions: resolver } });
+    await processRecordWithContext('t#0', load('modify-two-rules-in-one-call.json'), { policy, mode: 'dry-run', context: { directions: fixed([]) } });
     expect(resolver.calls).toBe(0);
   });
 });

@@ -141,12 +141,14 @@ describe('packaged template', () => {
       for (const r of asArray(s.statement.Resource)) expect(JSON.stringify(r)).toMatch(/AWS::Region.*AWS::AccountId.*security-group/);
     }
     expect(template.Conditions.EnforceRemediation).toEqual({ 'Fn::Equals': ['dry-run', 'enforce'] });
-    // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules) is
-    // granted in every mode, read-only, and apart from the revoke actions.
-    const describing = statements().filter((s) => asArray(s.statement.Action).includes('ec2:DescribeSecurityGroupRules'));
+    // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules) and a
+    // group's name (records name groups by id; default-group-rule needs the name) is granted in
+    // every mode, read-only, in one statement apart from the revoke actions.
+    const describing = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ec2:Describe')));
     expect(describing).toHaveLength(1);
     expect(describing[0].condition).toBeUndefined();
-    expect(asArray(describing[0].statement.Action)).toEqual(['ec2:DescribeSecurityGroupRules']);
+    expect(asArray(describing[0].statement.Action)).toEqual(['ec2:DescribeSecurityGroupRules', 'ec2:DescribeSecurityGroups']);
+    expect(asArray(describing[0].statement.Resource)).toEqual(['*']);
     const ssm = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ssm:') || a.startsWith('kms:')));
     for (const s of ssm) expect(s.condition).toBe('HasSlack');
   });

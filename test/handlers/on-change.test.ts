@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { mockClient } from 'aws-sdk-client-mock';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { DescribeSecurityGroupRulesCommand, EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
+import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
@@ -98,6 +98,19 @@ function modifyEvent(file: string, eventId: string): CloudTrailEvent {
 }
 const EGRESS_RULE = 'sgr-0a1b2c3d4e5f60501';
 const EGRESS_GROUP = 'sg-0a1b2c3d4e5f60050';
+
+/** The shipped AuthorizeSecurityGroupIngress by groupId (tcp/22 from 10.0.0.0/8, documented: compliant anywhere but in a default group), moved into the handler's account. */
+function privateSshEvent(eventId: string, groupId = 'sg-0a1b2c3d4e5f60012'): CloudTrailEvent {
+  const record = JSON.parse(readFileSync(join(__dirname, '..', '..', 'events', 'authorize', 'ssh-from-private-network.json'), 'utf8'));
+  const detail = {
+    ...record,
+    eventID: eventId,
+    recipientAccountId: '626708301729',
+    userIdentity: { ...record.userIdentity, accountId: '626708301729', arn: record.userIdentity.arn.replace('111122223333', '626708301729') },
+    requestParameters: { ...record.requestParameters, groupId },
+  };
+  return { version: '0', id: `eb-${eventId}`, 'detail-type': 'AWS API Call via CloudTrail', source: 'aws.ec2', account: '626708301729', time: detail.eventTime, region: detail.awsRegion, resources: [], detail } as CloudTrailEvent;
+}
 
 const handlerFor = (e: Record<string, string>) => {
   const logger = new Logger({ serviceName: 'sgwatch' });
@@ -206,6 +219,39 @@ describe('onChange handler', () => {
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ GroupId: 'sg-0a1b2c3d4e5f60021', SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f60211'] }),
     ]);
+  });
+
+  it('AuthorizeSecurityGroupIngress by id to a group Describe names `default`: a medium default-group-rule alert, nothing revoked (alert-only rule); one look-up per group per container', async () => {
+    ec2.on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-b0673be3'] }).resolves({ SecurityGroups: [{ GroupId: 'sg-b0673be3', GroupName: 'default', VpcId: 'vpc-0a1b2c3d' }] });
+    const e = await env(); // enforce
+    const handler = handlerFor(e);
+    // A documented private SSH rule, added by groupId (the record carries no name).
+    const toDefault = (id: string) => privateSshEvent(id, 'sg-b0673be3');
+    expect((toDefault('x').detail as { requestParameters: { groupName?: string } }).requestParameters.groupName).toBeUndefined();
+    const out = await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d1'), context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'violation', severity: 'medium', alert: 'violation', remediation: 'none' });
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([{ GroupIds: ['sg-b0673be3'] }]);
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    const message = String(sns.commandCalls(PublishCommand)[0].args[0].input.Message);
+    expect(message).toMatch(/default-group-rule/);
+    expect(message).toMatch(/sg-b0673be3 \(default\)/);
+    expect(slackBodies).toHaveLength(1);
+    const stored = await buildDeps(e).pipeline.store.get('c0ffee00-0000-4000-8000-0000000000d1');
+    expect(stored?.result.change).toMatchObject({ groupId: 'sg-b0673be3', groupName: 'default' });
+    expect(stored?.result.verdict.findings.map((f) => f.rule)).toEqual(['default-group-rule']);
+    // A second change to the same group in the same container: the name comes from the cache.
+    await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d2'), context);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+  });
+
+  it('a denied DescribeSecurityGroups is logged, never fails the invocation: judged as the record says', async () => {
+    ec2.on(DescribeSecurityGroupsCommand).rejects(Object.assign(new Error('You are not authorized to perform this operation.'), { name: 'UnauthorizedOperation', $fault: 'client', $metadata: {} }));
+    const e = await env();
+    const out = await handlerFor(e)(privateSshEvent('c0ffee00-0000-4000-8000-0000000000d3'), context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'compliant', alert: 'none' });
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(logs.join('')).toMatch(/group name unknown.*could not look up the name of sg-[0-9a-f]+: UnauthorizedOperation/);
   });
 
   it('only enforce mode builds a remediator', async () => {

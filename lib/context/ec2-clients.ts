@@ -1,0 +1,52 @@
+/**
+ * Which EC2 client may answer a question about a change: the shared part of
+ * the EC2 context resolvers (rule directions, group names). It refuses
+ * (throws, for the context step to report) to look where the credentials
+ * cannot see: another account, another region than a fixed client, or a
+ * region that is not an AWS region name (it would become an endpoint).
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import type { Change } from '../model';
+
+/** A region name (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1): anything else never reaches an endpoint. */
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+
+/** Errors that mean "this group does not exist (any more)". */
+export const GROUP_GONE: ReadonlySet<string> = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound']);
+
+/** The AWS error code of an SDK error (`Client.`/`Server.` prefix removed), or ''. */
+export function awsErrorCode(error: unknown): string {
+  const e = (error ?? {}) as { Code?: string; code?: string; name?: string };
+  return String(e.Code ?? e.code ?? e.name ?? '').replace(/^(?:Client|Server)\./, '');
+}
+
+export interface Ec2ContextClientOptions {
+  /** One client for every change (tests, or a single region). A change in another region is not looked up. */
+  client?: EC2Client;
+  /** A client per region; default: a cached `new EC2Client({ region, maxAttempts: 5 })`. */
+  clientForRegion?: (region: string) => EC2Client;
+  /** The account whose groups the credentials can see; a change in another account is not looked up. */
+  accountId?: string;
+}
+
+/** A function giving the client for a change's account and region; it throws when it must not look. */
+export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Change) => Promise<EC2Client> {
+  const cache = new Map<string, EC2Client>();
+  const clientFor =
+    opts.clientForRegion ??
+    ((region: string) => {
+      let c = cache.get(region);
+      if (!c) cache.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
+      return c;
+    });
+  return async (change) => {
+    if (opts.accountId && change.account !== opts.accountId) {
+      throw new Error(`the change is in account ${change.account}; these credentials see account ${opts.accountId}`);
+    }
+    if (!REGION.test(change.region)) throw new Error(`the change's region ${JSON.stringify(change.region)} is not an AWS region name`);
+    if (!opts.client) return clientFor(change.region);
+    const configured = await opts.client.config.region();
+    if (configured !== change.region) throw new Error(`the EC2 client is for ${configured}, the change is in ${change.region}`);
+    return opts.client;
+  };
+}
