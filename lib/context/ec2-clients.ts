@@ -30,15 +30,18 @@ export interface Ec2ContextClientOptions {
 }
 
 /** A function giving the client for a change's account and region; it throws when it must not look. */
-export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Change) => Promise<EC2Client> {
+/** One EC2 client per region, made on first use (the SDK retries throttling up to 5 attempts). */
+export function regionalEc2Clients(): (region: string) => EC2Client {
   const cache = new Map<string, EC2Client>();
-  const clientFor =
-    opts.clientForRegion ??
-    ((region: string) => {
-      let c = cache.get(region);
-      if (!c) cache.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
-      return c;
-    });
+  return (region) => {
+    let c = cache.get(region);
+    if (!c) cache.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
+    return c;
+  };
+}
+
+export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Change) => Promise<EC2Client> {
+  const clientFor = opts.clientForRegion ?? regionalEc2Clients();
   return async (change) => {
     if (opts.accountId && change.account !== opts.accountId) {
       throw new Error(`the change is in account ${change.account}; these credentials see account ${opts.accountId}`);

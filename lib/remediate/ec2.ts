@@ -34,6 +34,7 @@ import {
 import type { Change, Direction, Permission, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRuleDirections } from '../context/ec2-rule-directions';
+import { regionalEc2Clients } from '../context/ec2-clients';
 
 export interface Ec2RemediatorOptions {
   /** One client for every change (tests, or a single-region deployment). Its region must match the change's. */
@@ -157,14 +158,7 @@ const directionOfEvent = (eventName: string): Direction | undefined =>
   /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
 
 export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
-  const cache = new Map<string, EC2Client>();
-  const clientFor =
-    opts.clientForRegion ??
-    ((region: string) => {
-      let c = cache.get(region);
-      if (!c) cache.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
-      return c;
-    });
+  const clientFor = opts.clientForRegion ?? regionalEc2Clients();
   const dryRun = opts.dryRunApi ? { DryRun: true } : {};
 
   async function resolveClient(region: string): Promise<EC2Client | string> {
