@@ -173,7 +173,12 @@ export function describeAction(outcome: RemediationOutcome | undefined, plan: Re
       case 'revoked':
         return { kind: 'revoked', text: `Revoked ${countRules(outcome.ruleIds, outcome.permissionsRevoked)}${which}.`, detail: outcome.detail };
       case 'would-revoke':
-        return { kind: 'would-revoke', text: `Would revoke${which} — ${outcome.mode} mode, nothing changed.`, detail: outcome.detail };
+        // The pipeline's own "dry-run: would revoke …" detail only repeats the text.
+        return {
+          kind: 'would-revoke',
+          text: `Would revoke${which} — ${outcome.mode} mode, nothing changed.`,
+          detail: outcome.detail?.startsWith('dry-run:') ? undefined : outcome.detail,
+        };
       case 'alert-only':
         return { kind: 'alert-only', text: `Alert only: ${outcome.detail ?? 'the policy does not revoke this'}.` };
       case 'already-gone':
