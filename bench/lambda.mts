@@ -279,7 +279,7 @@ export async function benchLambda(opts: LambdaBenchOptions = {}): Promise<Functi
       const scenarios: { name: string; env: Record<string, string> }[] = [
         { name: `deployed (${env.REMEDIATION_MODE ?? 'off'})`, env },
         { name: 'enforce', env: { ...env, REMEDIATION_MODE: 'enforce' } },
-      ].filter((s, i) => !opts.scenarios || opts.scenarios.includes(i === 0 ? 'deployed' : 'enforce'));
+      ].filter((_s, i) => !opts.scenarios || opts.scenarios.includes(i === 0 ? 'deployed' : 'enforce'));
       const coldStarts: ColdStart[] = [];
       for (const scenario of scenarios) {
         const samples: { loadMs: number; invokeMs: number; result: unknown }[] = [];

@@ -8,7 +8,7 @@
  * regexes, so a URL never carries attacker-controlled text.
  */
 import ipaddr from 'ipaddr.js';
-import type { Actor, ActorVia, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
+import type { Actor, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
 import type { Alert, RemediationOutcome } from '../pipeline/ports';
 import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 

@@ -16,7 +16,6 @@ import { ROOT, runCli } from './run-cli';
 
 const modify = path.join(ROOT, 'events', 'modify');
 const EGRESS = path.join(modify, 'modify-default-egress-description.json');
-const SSH = path.join(modify, 'modify-rule-to-ssh-from-world.json');
 /** AuthorizeSecurityGroupIngress by groupId (no name): tcp/22 from 10.0.0.0/8, documented. */
 const PRIVATE_SSH = path.join(ROOT, 'events', 'authorize', 'ssh-from-private-network.json');
 const PRIVATE_SSH_GROUP = 'sg-0a1b2c3d4e5f60012';
