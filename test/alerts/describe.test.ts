@@ -1,3 +1,4 @@
+import { RULE_IDS } from '../../lib/policy/types';
 import { describe, expect, it } from 'vitest';
 import {
   cloudTrailEventUrl,
@@ -40,17 +41,8 @@ describe('describeRule', () => {
 
 describe('whyItMatters', () => {
   it('has a sentence for every default policy rule id, and falls back to the message', () => {
-    for (const id of [
-      'public-all-ports',
-      'public-admin-port',
-      'public-high-risk-port',
-      'public-unapproved-port',
-      'untrusted-admin-source',
-      'untrusted-account-reference',
-      'default-group-rule',
-      'undocumented-rule',
-      'denied-change-attempt',
-    ]) {
+    // Every rule id of the policy's interface, so a new rule without a sentence fails here.
+    for (const id of RULE_IDS) {
       expect(whyItMatters(id, 'FALLBACK')).not.toBe('FALLBACK');
     }
     expect(whyItMatters('custom-rule', 'custom message')).toBe('custom message');
