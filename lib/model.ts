@@ -50,7 +50,8 @@ export interface RuleChange {
    * The record does not state the rule's direction (ModifySecurityGroupRules
    * without `IsEgress`): `direction` is then an assumption (`ingress`, the
    * cautious one). lib/context/rule-directions.ts looks the real direction up
-   * and removes the flag; the policy alerts on such a rule but never revokes it.
+   * and removes the flag; the policy judges such a rule as ingress and plans it
+   * by id only, and the remediator revokes it only when EC2 confirms it is ingress.
    */
   directionUnknown?: true;
 }

@@ -40,7 +40,7 @@ export function invalidResult(source: string, error: string, mode: RemediationMo
 
 /** What the account can tell that the record does not say; each resolver is optional. */
 export interface ContextResolvers {
-  /** Looks up the direction of rules the record does not state; without it they are judged as ingress and not revoked. */
+  /** Looks up the direction of rules the record does not state; without it they are judged as ingress (and revoked only if the remediator finds them ingress). */
   directions?: RuleDirectionResolver;
   /** Looks up the name of a group the record names by id only; without it default-group-rule fires only when the record carries the name. */
   groupNames?: GroupNameResolver;

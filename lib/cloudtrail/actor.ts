@@ -12,13 +12,7 @@
  * Terraform's user agent contains `aws-sdk-go`, so Terraform must come before sdk.
  */
 import type { Actor, ActorVia } from '../model';
-import { field, isObj, optBool, type Obj } from './fields';
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
-}
+import { field, isObj, optBool, text, type Obj } from './fields';
 
 const ASSUMED_ROLE = /^arn:([\w-]+):sts::(\d*):assumed-role\/([^/]+)(?:\/(.*))?$/;
 const SERVICE_HOST = /^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$/;

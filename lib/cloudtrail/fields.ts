@@ -17,6 +17,20 @@ export function isObj(value: unknown): value is Obj {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What a value is, for an error message: `null`, `a list`, `an object`, `a string`. */
+export function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/** A metadata field as text: a non-empty string, or a number as text; otherwise undefined (never throws). */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number') return String(value);
+  return undefined;
+}
+
 /** A short, safe rendering of a bad value for an error message. */
 export function show(value: unknown): string {
   if (value === undefined) return 'missing';

@@ -14,7 +14,7 @@
  *   handler) — so a DLQ can be replayed as it is;
  * - a JSON list of any of these.
  */
-import { isObj, type Obj } from './fields';
+import { isObj, typeName, type Obj } from './fields';
 import { describeJsonError } from './json-error';
 
 export type Expanded = { record: unknown } | { error: string };
@@ -23,12 +23,6 @@ export const NOT_A_KNOWN_SHAPE =
   'JSON object is neither a CloudTrail record, an EventBridge event, a CloudTrail log file ({"Records": [...]}) nor lookup-events output ({"Events": [...]})';
 
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
 
 /** Keys only CloudTrail records carry; one is enough to call an object a record (normalise judges the rest). */
 export function looksLikeRecord(obj: Obj): boolean {
@@ -45,7 +39,6 @@ export function looksLikeRecord(obj: Obj): boolean {
 function prefix(where: string, message: string): string {
   return where === '' ? message : `${where}: ${message}`;
 }
-
 
 /**
  * Every record in a parsed value, in order. `where` locates the value for

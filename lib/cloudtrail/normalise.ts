@@ -10,7 +10,7 @@
  */
 import type { CallError, Change, ChangeKind, Direction, IgnoredRecord, NormaliseResult, RuleChange } from '../model';
 import { readActor } from './actor';
-import { isObj, listItems, optString, show, ShapeError, field, type Obj } from './fields';
+import { field, isObj, listItems, optString, show, ShapeError, text, typeName, type Obj } from './fields';
 import { readModifyRequest } from './shapes/modify-rules';
 import { flatPermission, nestedPermissions } from './shapes/permissions';
 import { attachRuleSet, readRuleSet } from './shapes/rule-set';
@@ -57,18 +57,6 @@ export function isoTime(raw: unknown): string | undefined {
   if (m) return `${m[1]}T${m[2]}Z`;
   const t = Date.parse(raw);
   return Number.isNaN(t) ? undefined : new Date(t).toISOString();
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number') return String(value);
-  return undefined;
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 interface Envelope {
@@ -123,12 +111,12 @@ export function callError(rec: Obj): CallError | undefined {
  * event carrying one in `detail` (its `account`/`region` fill gaps).
  */
 export function normalise(input: unknown): NormaliseResult {
-  if (!isObj(input)) return { status: 'invalid', error: `record is ${kindOf(input)}, expected a JSON object` };
+  if (!isObj(input)) return { status: 'invalid', error: `record is ${typeName(input)}, expected a JSON object` };
   let rec: Obj = input;
   let env: Envelope | undefined;
   if (input['detail-type'] !== undefined && input.detail !== undefined) {
     if (!isObj(input.detail)) {
-      return { status: 'invalid', error: `EventBridge event's detail is ${kindOf(input.detail)}, expected a CloudTrail record` };
+      return { status: 'invalid', error: `EventBridge event's detail is ${typeName(input.detail)}, expected a CloudTrail record` };
     }
     rec = input.detail;
     env = input;

@@ -18,12 +18,11 @@
  * errors) of that file in order; stdin's path is `-`. Error texts start with
  * their source: `events/x.json#0: not JSON: Unexpected token ...`.
  */
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { readFileSync } from 'node:fs';
 import { textRecords } from './text-records';
 
 export type InputItem = { source: string; record: unknown } | { source: string; error: string };

@@ -29,7 +29,6 @@ export interface Ec2ContextClientOptions {
   accountId?: string;
 }
 
-/** A function giving the client for a change's account and region; it throws when it must not look. */
 /** One EC2 client per region, made on first use (the SDK retries throttling up to 5 attempts). */
 export function regionalEc2Clients(): (region: string) => EC2Client {
   const cache = new Map<string, EC2Client>();
@@ -40,6 +39,7 @@ export function regionalEc2Clients(): (region: string) => EC2Client {
   };
 }
 
+/** A function giving the client for a change's account and region; it throws when it must not look. */
 export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Change) => Promise<EC2Client> {
   const clientFor = opts.clientForRegion ?? regionalEc2Clients();
   return async (change) => {

@@ -9,7 +9,8 @@
  *
  * `resolveDirections` never throws: a rule whose direction cannot be learnt
  * (deleted since, look-up refused, throttled, network down) keeps its flag,
- * so the policy still alerts on it as ingress but never revokes it; the
+ * so the policy still alerts on it as ingress and never revokes it on the
+ * guess (the remediator asks EC2 for the direction again first); the
  * reason is handed to `onNote` so that it is visible in the logs.
  */
 import type { Change, Direction, RuleChange } from '../model';
@@ -65,7 +66,7 @@ export async function resolveDirections(change: Change, resolver: RuleDirectionR
   try {
     found = await resolver.resolve(change);
   } catch (error) {
-    opts.onNote?.(`${what}: could not look up the direction of ${ids.join(', ')} in ${change.groupId ?? 'the group'}: ${errorText(error)}; judged as ingress, not revoked`);
+    opts.onNote?.(`${what}: could not look up the direction of ${ids.join(', ')} in ${change.groupId ?? 'the group'}: ${errorText(error)}; judged as ingress, revoked only if EC2 confirms it is ingress`);
     return change;
   }
   const missing = ids.filter((id) => !found.has(id));

@@ -16,7 +16,8 @@
  * - outcome `violation` when a remaining finding is `low` or worse;
  * - a rule whose direction the record does not state (`directionUnknown`,
  *   ModifySecurityGroupRules) is judged as ingress, the cautious choice (an
- *   alert, not silence); its findings say so, and it is never revoked.
+ *   alert, not silence); its findings say so, and the plan names it by id only
+ *   (never a permission built on the guess; see remediation.ts).
  */
 import type { Change, Finding, RemediationMode, RuleChange, Verdict } from '../model';
 import { opensAllPorts, portRangeOf, portsIncluded, type PortProtocol } from '../net/ports';
@@ -37,6 +38,8 @@ export interface EvaluateOptions {
 
 const TCP: readonly PortProtocol[] = ['tcp'];
 const TCP_UDP: readonly PortProtocol[] = ['tcp', 'udp'];
+/** A description with some text (same whitespace as String#trim, without allocating). */
+const NON_BLANK = /\S/;
 
 function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string, target?: RuleChange): void {
   const config = cp.rules[rule];
@@ -93,7 +96,7 @@ function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Fi
   if (change.groupName === 'default' && on['default-group-rule'].enabled) {
     push(out, cp, 'default-group-rule', msg.defaultGroup(rule, change), rule);
   }
-  if (ingress && on['undocumented-rule'].enabled && (rule.description === undefined || rule.description.trim() === '')) {
+  if (ingress && on['undocumented-rule'].enabled && !NON_BLANK.test(rule.description ?? '')) {
     push(out, cp, 'undocumented-rule', msg.undocumented(rule), rule);
   }
 }

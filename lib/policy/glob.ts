@@ -9,11 +9,18 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-/** The actor's ARNs a pattern is matched against: the caller ARN and, for assumed roles, the role ARN. */
+/**
+ * The actor's ARN a pattern matches, or undefined. Patterns are matched
+ * against the caller ARN and, for assumed roles, the role ARN (in that order).
+ */
+export function matchingArn(pattern: RegExp, actor: { arn?: string; roleArn?: string }): string | undefined {
+  if (actor.arn !== undefined && pattern.test(actor.arn)) return actor.arn;
+  if (actor.roleArn !== undefined && pattern.test(actor.roleArn)) return actor.roleArn;
+  return undefined;
+}
+
+/** True when one of the patterns matches the actor (see matchingArn). */
 export function actorMatches(patterns: readonly RegExp[], actor: { arn?: string; roleArn?: string }): boolean {
-  for (const p of patterns) {
-    if (actor.arn !== undefined && p.test(actor.arn)) return true;
-    if (actor.roleArn !== undefined && p.test(actor.roleArn)) return true;
-  }
+  for (const p of patterns) if (matchingArn(p, actor) !== undefined) return true;
   return false;
 }

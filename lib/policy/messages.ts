@@ -6,7 +6,7 @@
  */
 import type { Change, RuleChange } from '../model';
 import type { CidrJudgement } from '../net/cidr';
-import { formatRulePorts, namePort, portRangeOf } from '../net/ports';
+import { formatRulePorts, namePort, portRangeOf, SERVICE_NAMES } from '../net/ports';
 
 function listOf(items: string[], max = 5): string {
   if (items.length <= 1) return items.join('');
@@ -20,8 +20,8 @@ function listOf(items: string[], max = 5): string {
 export function portsPhrase(rule: RuleChange, ports: number[]): string {
   const range = portRangeOf(rule);
   if (rule.protocol !== '-1' && range && range.from === range.to && ports.length === 1 && ports[0] === range.from) {
-    const p = namePort(range.from);
-    return p === String(range.from) ? `${rule.protocol}/${range.from}` : `${p.replace(/ \(\d+\)$/, '')} (${rule.protocol}/${range.from})`;
+    const name = SERVICE_NAMES[range.from];
+    return name ? `${name} (${rule.protocol}/${range.from})` : `${rule.protocol}/${range.from}`;
   }
   return `${formatRulePorts(rule)}, which includes ${listOf(ports.map(namePort))},`;
 }

@@ -4,6 +4,7 @@
  */
 import type { Change, Finding, Permission, RemediationMode, RemediationPlan } from '../model';
 import type { CompiledPolicy } from './compile';
+import { matchingArn } from './glob';
 
 function none(mode: RemediationMode, reason?: string): RemediationPlan {
   const plan: RemediationPlan = { mode, action: 'none', ruleIds: [], permissions: [] };
@@ -43,8 +44,7 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
   if (!revoking) return none(mode);
   if (change.error) return none(mode, 'the call failed: nothing changed, nothing to revoke');
   for (const a of compiled.alertOnly) {
-    const actor = change.actor;
-    const who = actor.arn !== undefined && a.pattern.test(actor.arn) ? actor.arn : actor.roleArn !== undefined && a.pattern.test(actor.roleArn) ? actor.roleArn : undefined;
+    const who = matchingArn(a.pattern, change.actor);
     if (who !== undefined) {
       return none(mode, `actor ${who} is alert-only (${a.id} "${a.entry.arn}": ${a.entry.reason}): alerting, not revoking`);
     }

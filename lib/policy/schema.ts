@@ -378,11 +378,16 @@ function keepAccountsAsWritten(doc: Document): void {
   }
 }
 
-/** Validates an already parsed object (e.g. a Policy built in code). */
-export function validatePolicyObject(value: unknown, fileName: string): ValidationResult {
+/** Checks a parsed value against the schema; `locate` places each problem in the source text when there is one. */
+function checkInput(value: unknown, fileName: string, locate?: (p: Problem) => { line: number; col: number } | undefined): ValidationResult {
   const result = policyInputSchema().safeParse(value ?? {}, { reportInput: true });
   if (result.success) return { ok: true, input: result.data as PolicyInput };
-  return { ok: false, problems: problemsOf(result.error.issues).map((p) => line(fileName, formatPath(p.path), p.message)) };
+  return { ok: false, problems: problemsOf(result.error.issues).map((p) => line(fileName, formatPath(p.path), p.message, locate?.(p))) };
+}
+
+/** Validates an already parsed object (e.g. a Policy built in code). */
+export function validatePolicyObject(value: unknown, fileName: string): ValidationResult {
+  return checkInput(value, fileName);
 }
 
 /** Parses and validates policy YAML text. An empty document is an empty (all-default) policy. */
@@ -406,12 +411,7 @@ export function validatePolicyText(text: string, fileName: string): ValidationRe
   } catch (err) {
     return { ok: false, problems: [`${fileName}: YAML error: ${(err as Error).message}`] };
   }
-  const result = policyInputSchema().safeParse(value ?? {}, { reportInput: true });
-  if (result.success) return { ok: true, input: result.data as PolicyInput };
-  return {
-    ok: false,
-    problems: problemsOf(result.error.issues).map((p) => line(fileName, formatPath(p.path), p.message, locate(doc, lines, p))),
-  };
+  return checkInput(value, fileName, (p) => locate(doc, lines, p));
 }
 
 export type { Policy, PolicyInput } from './types';

@@ -1,7 +1,7 @@
 /**
  * ModifySecurityGroupRules does not record a rule's direction: the
  * normaliser judges such a rule as ingress and marks it `directionUnknown`
- * (lib/context resolves it; the policy never revokes on the guess). A
+ * (lib/context resolves it; nothing is revoked on the guess). A
  * record that does carry `IsEgress` states the direction: no flag.
  */
 import { readFileSync } from 'node:fs';

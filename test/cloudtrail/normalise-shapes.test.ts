@@ -85,6 +85,22 @@ describe('Authorize request shapes', () => {
       { action: 'add', direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '198.51.100.7/0' }, ruleId: 'sgr-0a1b2c3d4e5f60131' },
     ]);
   });
+  it('IPv6: the response id is matched on the masked network, whatever the case or zero compression', () => {
+    const params = {
+      groupId: 'sg-0a1b2c3d4e5f60001',
+      ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipv6Ranges: { items: [{ cidrIpv6: '2001:DB8:0:0:0:0:0:1/32' }] } }] },
+    };
+    const response = (cidrIpv6: string) => ({
+      securityGroupRuleSet: { items: [{ groupId: 'sg-0a1b2c3d4e5f60001', securityGroupRuleId: 'sgr-0a1b2c3d4e5f606a1', isEgress: false, ipProtocol: 'tcp', fromPort: 22, toPort: 22, cidrIpv6 }] },
+    });
+    const matched = change(normalise(rec('AuthorizeSecurityGroupIngress', params, { responseElements: response('2001:db8::/32') })));
+    expect(matched.rules).toEqual([
+      { action: 'add', direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr6', cidr: '2001:DB8:0:0:0:0:0:1/32' }, ruleId: 'sgr-0a1b2c3d4e5f606a1' },
+    ]);
+    // Another network: not the request's rule, so the response entry is kept as a rule of its own.
+    const other = change(normalise(rec('AuthorizeSecurityGroupIngress', params, { responseElements: response('2001:db9::/32') })));
+    expect(other.rules.map((r) => r.ruleId)).toEqual([undefined, 'sgr-0a1b2c3d4e5f606a1']);
+  });
   it('legacy sourceSecurityGroupName / OwnerId', () => {
     const c = change(normalise(rec('AuthorizeSecurityGroupIngress', { groupName: 'web', sourceSecurityGroupName: 'lb', sourceSecurityGroupOwnerId: '444455556666' })));
     expect(c.groupId).toBeNull();

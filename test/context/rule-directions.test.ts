@@ -87,6 +87,7 @@ describe('resolveDirections', () => {
     expect(out).toBe(c);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/could not look up the direction of sgr-0a1b2c3d4e5f60501 in sg-0a1b2c3d4e5f60050: UnauthorizedOperation: You are not authorized/);
+    expect(notes[0]).toMatch(/; judged as ingress, revoked only if EC2 confirms it is ingress$/);
     // Without onNote it is still silent-safe.
     await expect(resolveDirections(c, { resolve: () => { throw new Error('sync boom'); } })).resolves.toBe(c);
   });
@@ -235,7 +236,10 @@ describe('processRecordWithContext on the shipped events', () => {
     const authorize = JSON.parse(readFileSync(join(events, '..', 'authorize', 'ssh-open-to-world.json'), 'utf8'));
     await processRecordWithContext('a#0', authorize, { policy, mode: 'dry-run', context: { directions: resolver } });
     await processRecordWithContext('x#0', { eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances' }, { policy, mode: 'dry-run', context: { directions: resolver } });
-    await processRecordWithContext('t#0', load('modify-two-rules-in-one-call.json'), { policy, mode: 'dry-run', context: { directions: fixed([]) } });
     expect(resolver.calls).toBe(0);
+    // The control: a ModifySecurityGroupRules record (no direction recorded) does reach it, once.
+    const modifyResolver = fixed([]);
+    await processRecordWithContext('t#0', load('modify-two-rules-in-one-call.json'), { policy, mode: 'dry-run', context: { directions: modifyResolver } });
+    expect(modifyResolver.calls).toBe(1);
   });
 });

@@ -6,7 +6,7 @@
  * rules of their own, so no rule id is lost.
  */
 import type { Direction, RuleAction, RuleChange, RuleSource } from '../../model';
-import { sameCidr } from '../cidr-match';
+import { maskCidr } from '../../net/cidr';
 import { isObj, listItems, optBool, optString, show, ShapeError, type Obj } from '../fields';
 import { readPorts, readProtocol } from './permissions';
 
@@ -59,6 +59,17 @@ export function readRuleSet(value: unknown, path: string, action: RuleAction, fa
     out.push({ ruleId, groupId: optString(e.groupId, `${p}.groupId`), rule });
   }
   return out;
+}
+
+/**
+ * True when both texts denote the same network once host bits are cleared:
+ * AWS echoes the network address (`198.51.100.7/24` comes back as
+ * `198.51.100.0/24`) and IPv6 text may differ in case or zero compression.
+ */
+function sameCidr(a: string, b: string): boolean {
+  if (a === b) return true;
+  const masked = maskCidr(a);
+  return masked !== undefined && masked === maskCidr(b);
 }
 
 function sameSource(req: RuleSource | undefined, res: RuleSource | undefined): boolean {
