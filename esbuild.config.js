@@ -58,11 +58,6 @@ function compilePolicy(serviceDir, policyPath, shownName) {
   }
 }
 
-/** Fails the build with the policy's own error (file, path inside it, what is expected). */
-function validatePolicy(serviceDir, policyPath, shownName) {
-  return compilePolicy(serviceDir, policyPath, shownName).error;
-}
-
 /** The module that replaces handlers/bundled-policy.ts in the bundle: the validated policy as JSON. */
 function precompiledPolicyModule(serviceDir, policy, shownName) {
   const json = JSON.stringify(policy);
@@ -159,6 +154,5 @@ module.exports = (serverless) => {
 };
 
 module.exports.policyPlugin = policyPlugin;
-module.exports.validatePolicy = validatePolicy;
 module.exports.sdkSchemaPlugin = sdkSchemaPlugin;
 module.exports.inlineSchemaKeys = inlineSchemaKeys;

@@ -21,7 +21,6 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { processRecordWithContext, type ContextResolvers } from '../lib/process';
 import type { Policy } from '../lib/policy/schema';
 import { createDynamoStore } from '../lib/store/dynamodb';
@@ -31,6 +30,7 @@ import { createSnsNotifier } from '../lib/alerts/sns';
 import { createEc2Remediator } from '../lib/remediate/ec2';
 import { createEc2RuleDirectionResolver } from '../lib/context/ec2-rule-directions';
 import { createEc2GroupNameResolver } from '../lib/context/ec2-group-names';
+import { regionalEc2Clients } from '../lib/context/ec2-clients';
 import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
 import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
 import { createSsmSlackNotifier } from './slack-webhook';
@@ -66,12 +66,7 @@ export function buildDeps(env: Record<string, string | undefined> = process.env,
   if (config.slackWebhookParameter) notifiers.slack = createSsmSlackNotifier({ parameterName: config.slackWebhookParameter });
   const selfAccount = config.selfRoleArns[0]?.split(':')[4];
   // One EC2 client per region, shared by the look-ups and the remediator; built on first use.
-  const ec2Clients = new Map<string, EC2Client>();
-  const clientForRegion = (region: string): EC2Client => {
-    let c = ec2Clients.get(region);
-    if (!c) ec2Clients.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
-    return c;
-  };
+  const clientForRegion = regionalEc2Clients();
   const account = selfAccount ? { accountId: selfAccount } : {};
   return {
     config,

@@ -7,7 +7,7 @@
 import pc from 'picocolors';
 import type { ResultSeverity } from '../model';
 import type { Alert, Notifier } from '../pipeline/ports';
-import { describeAlert } from './describe';
+import { describeAlert, severityLabel } from './describe';
 import { escapePlain } from './escape';
 
 export interface ConsoleNotifierOptions {
@@ -31,7 +31,7 @@ export function formatConsoleAlert(alert: Alert, color = false): string {
     none: c.dim,
   };
   const view = describeAlert(alert);
-  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const sev = severityLabel(view.severity);
   const group = `${t(view.groupId ?? 'unknown group', 100)}${view.groupName ? ` (${t(view.groupName)})` : ''}`;
   const lines = [
     `${paint[view.severity](`[${sev}]`)} ${c.bold(t(view.headline, 100))} on ${group}  ${c.dim(`${t(view.account, 40)}/${t(view.region, 40)}`)}`,

@@ -11,6 +11,8 @@ import ipaddr from 'ipaddr.js';
 import type { Actor, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
 import type { Alert, RemediationOutcome } from '../pipeline/ports';
 import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
+import { compareSeverity } from '../policy/severity';
+import type { RuleId } from '../policy/types';
 
 // ---------------------------------------------------------------- ports
 
@@ -85,7 +87,8 @@ export function describeRule(rule: Pick<RuleChange, 'direction' | 'protocol' | '
 
 // ---------------------------------------------------------------- policy
 
-const WHY: Record<string, string> = {
+/** One entry per policy rule id (typed, so a new rule cannot be forgotten here). */
+const WHY: Record<RuleId, string> = {
   'public-all-ports':
     'Every port is open to the whole internet: any service on these instances, including ones never meant to be public, can be reached and attacked.',
   'public-admin-port':
@@ -107,7 +110,7 @@ const WHY: Record<string, string> = {
 
 /** Why a finding of this policy rule matters; falls back to the finding's own message. */
 export function whyItMatters(ruleId: string, fallback?: string): string {
-  return WHY[ruleId] ?? fallback ?? 'A policy rule fired on this change.';
+  return WHY[ruleId as RuleId] ?? fallback ?? 'A policy rule fired on this change.';
 }
 
 // ---------------------------------------------------------------- actor
@@ -219,13 +222,13 @@ function consoleOrigin(region: string): string | undefined {
   return `https://${region}.console.aws.amazon.com`;
 }
 
-export function isValidRegion(region: unknown): region is string {
+function isValidRegion(region: unknown): region is string {
   return typeof region === 'string' && REGION.test(region);
 }
-export function isValidGroupId(id: unknown): id is string {
+function isValidGroupId(id: unknown): id is string {
   return typeof id === 'string' && GROUP_ID.test(id);
 }
-export function isValidEventId(id: unknown): id is string {
+function isValidEventId(id: unknown): id is string {
   return typeof id === 'string' && EVENT_ID.test(id);
 }
 
@@ -245,7 +248,10 @@ export function cloudTrailEventUrl(region: string | undefined, eventId: string |
 
 // ---------------------------------------------------------------- alert view
 
-export const SEVERITY_RANK: Record<ResultSeverity, number> = { none: 0, info: 1, low: 2, medium: 3, high: 4, critical: 5 };
+/** `CRITICAL`, …, or `ALERT` for a result without findings: the severity word of subjects and headers. */
+export function severityLabel(severity: ResultSeverity): string {
+  return severity === 'none' ? 'ALERT' : severity.toUpperCase();
+}
 
 export interface FindingView {
   rule: string;
@@ -322,7 +328,7 @@ export function describeAlert(alert: Alert): AlertView {
   const result = alert.record.result;
   const change: Change | undefined = result.change;
   const verdict = result.verdict;
-  const findings = [...verdict.findings].sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]).map(findingView);
+  const findings = [...verdict.findings].sort((a, b) => compareSeverity(b.severity, a.severity)).map(findingView);
   const ruleIds: string[] = [];
   for (const f of findings) if (!ruleIds.includes(f.rule)) ruleIds.push(f.rule);
   const actor = change?.actor ?? result.ignored?.actor;

@@ -18,7 +18,7 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from '@slack/webhook';
 import type { ResultSeverity } from '../model';
 import type { Alert, Notifier } from '../pipeline/ports';
-import { describeAlert, type AlertView, type FindingView } from './describe';
+import { describeAlert, severityLabel, type AlertView, type FindingView } from './describe';
 import { SLACK_LIMITS, escapeMrkdwn, escapePlainTextObject, fitLines, mrkdwnCode } from './escape';
 
 // ---------------------------------------------------------------- message
@@ -87,7 +87,7 @@ function findingBlock(f: FindingView): SlackBlock {
 }
 
 function headerText(view: AlertView): string {
-  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const sev = severityLabel(view.severity);
   const where = view.groupId ?? view.groupName ?? 'unknown group';
   const name = view.groupId && view.groupName ? ` (${view.groupName})` : '';
   return escapePlainTextObject(`${EMOJI[view.severity]} ${sev}: ${view.headline} on ${where}${name}`, SLACK_LIMITS.headerText);
@@ -157,7 +157,7 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
   links.push(`Event id ${mrkdwnCode(view.eventId, { max: 100 })}`);
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  ') }] });
 
-  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const sev = severityLabel(view.severity);
   const text = fitLines(
     [
       `${sev}: ${escapeMrkdwn(view.headline, { max: 100 })} on ${mrkdwnCode(view.groupId ?? view.groupName ?? 'unknown group', { max: 300 })} (${mrkdwnCode(view.account, { max: 60 })}/${mrkdwnCode(view.region, { max: 60 })}) by ${mrkdwnCode(view.actor.name, { max: 200 })} — ${escapeMrkdwn(view.action.text, { max: 300 })}`,
@@ -278,6 +278,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
       const webhook = new IncomingWebhook(opts.webhookUrl, { fetch: fetchFn, timeout: timeoutMs, retryConfig: { retries: 0 } });
       const attempts = maxRetries + 1;
       let lastProblem = '';
+      let lastStatus: number | undefined;
       for (let attempt = 1; attempt <= attempts; attempt++) {
         let waitMs: number;
         try {
@@ -305,12 +306,14 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
               throw new SlackDeliveryError(`Slack webhook rejected the alert: ${what} (not retried)`, status, attempt, false);
             }
             lastProblem = what;
+            lastStatus = status;
           } else if (error instanceof IncomingWebhookRequestError) {
             const original = error.original;
             lastProblem =
               original?.name === 'TimeoutError' || original?.name === 'AbortError'
                 ? `timed out after ${timeoutMs} ms`
                 : `request error: ${redact(oneLine(original?.message ?? error.message, 200))}`;
+            lastStatus = undefined;
             waitMs = backoff(attempt - 1);
           } else {
             const msg = error instanceof Error ? error.message : String(error);
@@ -321,7 +324,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
       }
       throw new SlackDeliveryError(
         `Slack webhook failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastProblem}`,
-        /^HTTP (\d+)/.exec(lastProblem) ? Number(/^HTTP (\d+)/.exec(lastProblem)![1]) : undefined,
+        lastStatus,
         attempts,
         true,
       );

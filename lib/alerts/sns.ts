@@ -17,8 +17,9 @@
  *   `{"severity": ["critical"]}` to page only on critical.
  */
 import { PublishCommand, SNSClient, type MessageAttributeValue, type PublishCommandInput } from '@aws-sdk/client-sns';
+import { TOPIC_ARN } from '../pipeline/config';
 import type { Alert, Notifier } from '../pipeline/ports';
-import { describeAlert, type AlertView } from './describe';
+import { describeAlert, severityLabel, type AlertView } from './describe';
 import { escapePlain, escapeSubject } from './escape';
 
 /** SNS's publish limit (message + attributes), with headroom for attributes and the envelope. */
@@ -37,7 +38,7 @@ const line = (text: unknown, max = 500) => escapePlain(text, { max, singleLine: 
 
 /** `[CRITICAL] sgwatch: public-admin-port on sg-0abc… (111122223333/eu-west-1)`; ASCII, < 100 chars. */
 export function buildSubject(view: AlertView): string {
-  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const sev = severityLabel(view.severity);
   const tail = ` (${view.account}/${view.region})`;
   const head = `[${sev}] sgwatch: ${view.headline} on `;
   let group = view.groupId ?? view.groupName ?? 'unknown group';
@@ -50,7 +51,7 @@ export function buildSubject(view: AlertView): string {
 /** The readable body for e-mail subscribers. */
 export function buildTextBody(view: AlertView): string {
   const out: string[] = [];
-  const sev = view.severity === 'none' ? 'ALERT' : view.severity.toUpperCase();
+  const sev = severityLabel(view.severity);
   out.push(`${sev}: ${line(view.headline, 100)} on ${line(view.groupId ?? view.groupName ?? 'unknown group', 300)}`);
   out.push('');
   out.push('WHAT HAPPENED');
@@ -191,8 +192,6 @@ export interface SnsNotifierOptions {
   topicArn: string;
   client?: SNSClient;
 }
-
-const TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 
 export function createSnsNotifier(opts: SnsNotifierOptions): Notifier {
   if (!TOPIC_ARN.test(opts.topicArn)) throw new Error(`SNS topic ARN is not valid: ${escapePlain(opts.topicArn, { max: 300 })}`);

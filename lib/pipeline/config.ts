@@ -5,6 +5,7 @@
  * referenced by its SSM parameter NAME only).
  */
 import { SEVERITIES, type RemediationMode, type Severity } from '../model';
+import { isSeverity } from '../policy/severity';
 
 export const REMEDIATION_MODES: readonly RemediationMode[] = ['off', 'dry-run', 'enforce'];
 export const DEFAULT_RETENTION_DAYS = 400;
@@ -60,7 +61,7 @@ export function parseMode(value: string | undefined, name = 'REMEDIATION_MODE', 
 
 export function parseSeverity(value: string | undefined, name = 'MIN_ALERT_SEVERITY', problems?: string[]): Severity {
   const v = (value ?? '').trim().toLowerCase() || 'medium';
-  if ((SEVERITIES as readonly string[]).includes(v)) return v as Severity;
+  if (isSeverity(v)) return v;
   const message = `${name} is ${quote(value ?? '')}; expected one of ${SEVERITIES.join(', ')}`;
   if (problems) {
     problems.push(message);
@@ -81,7 +82,8 @@ function parseDays(value: string | undefined, problems: string[]): number {
 }
 
 const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)\/\S+$/;
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** An SNS topic ARN, standard or FIFO (any partition): what ALERT_TOPIC_ARN and the SNS notifier accept. */
+export const TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
 
 /** The Lambda's configuration from its environment (see serverless.yml). */

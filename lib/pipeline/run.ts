@@ -120,13 +120,10 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   const ctx: StepContext = { store, record, now, leaseSeconds: config.stepLeaseSeconds ?? DEFAULT_LEASE_SECONDS };
 
   if (self) {
-    if (!record.links?.remediationOf) {
-      // A retry: the original may be findable now.
-      original ??= await findRemediatedRecord(store, change);
-      if (original) {
-        await store.addLinks?.(record.eventId, { remediationOf: original.eventId });
-        record.links = { ...(record.links ?? {}), remediationOf: original.eventId };
-      }
+    if (original && !record.links?.remediationOf) {
+      // A redelivery: the first delivery found no original, this one did (searched above, before the put).
+      await store.addLinks?.(record.eventId, { remediationOf: original.eventId });
+      record.links = { ...(record.links ?? {}), remediationOf: original.eventId };
     }
     const originalId = record.links?.remediationOf;
     if (originalId && store.addLinks) {

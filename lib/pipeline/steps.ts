@@ -33,12 +33,6 @@ export interface StepContext {
 
 export type StepWork = () => Promise<{ detail?: string; extra?: Pick<HistoryRecord, 'remediation' | 'links'>; state?: 'done' | 'failed' }>;
 
-export class StepBusyError extends Error {
-  constructor(step: StepName, eventId: string, until: string) {
-    super(`step ${step} of ${eventId} is being performed by another invocation (lease until ${until}); retry later`);
-    this.name = 'StepBusyError';
-  }
-}
 
 function iso(d: Date): string {
   return d.toISOString();
@@ -51,7 +45,7 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
   if (prev?.state === 'done') return { report: { state: 'done', alreadyDone: true, attempts: prev.attempts } };
   const now = ctx.now();
   if (prev?.state === 'pending' && prev.leaseUntil && prev.leaseUntil > iso(now)) {
-    const message = new StepBusyError(step, record.eventId, prev.leaseUntil).message;
+    const message = `step ${step} of ${record.eventId} is being performed by another invocation (lease until ${prev.leaseUntil}); retry later`;
     return { report: { state: 'pending', detail: message, attempts: prev.attempts }, failure: { step, message, busy: true } };
   }
   const attempts = (prev?.attempts ?? 0) + 1;

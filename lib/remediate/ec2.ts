@@ -16,9 +16,10 @@
  *   id. Throttling is retried by the SDK (`maxAttempts`). Anything else is
  *   `failed` with a one-line detail (code and message, never a stack).
  * - Nothing is called unless the plan's action is `revoke` and its mode is
- *   `enforce`. The client's region must be the change's region and, when
- *   `accountId` is given, the change's account must be it: a revoke sent to
- *   the wrong place would come back "not found" and be misreported as gone.
+ *   `enforce`. The client's region must be the change's region (a well-formed
+ *   region name) and, when `accountId` is given, the change's account must be
+ *   it (lib/context/ec2-clients.ts decides): a revoke sent to the wrong place
+ *   would come back "not found" and be misreported as gone.
  *
  * IAM: ec2:RevokeSecurityGroupIngress, ec2:RevokeSecurityGroupEgress,
  * ec2:DescribeSecurityGroupRules (direction look-up; optional, see above).
@@ -34,17 +35,11 @@ import {
 import type { Change, Direction, Permission, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRuleDirections } from '../context/ec2-rule-directions';
-import { regionalEc2Clients } from '../context/ec2-clients';
+import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 
-export interface Ec2RemediatorOptions {
-  /** One client for every change (tests, or a single-region deployment). Its region must match the change's. */
-  client?: EC2Client;
-  /** A client per region; default: a cached `new EC2Client({ region, maxAttempts: 5 })`. */
-  clientForRegion?: (region: string) => EC2Client;
+export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
   /** Send `DryRun: true`: EC2 checks permissions and changes nothing (outcome `would-revoke`). */
   dryRunApi?: boolean;
-  /** The account sgwatch runs in; a change from another account is refused. */
-  accountId?: string;
 }
 
 const GROUP_ID = /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
@@ -52,28 +47,13 @@ const RULE_ID = /^sgr-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 
 type ErrorClass = 'rule-gone' | 'group-gone' | 'dry-run-ok' | 'denied' | 'other';
 
-interface AwsErrorLike {
-  name?: string;
-  Code?: string;
-  code?: string;
-  message?: string;
-}
-
-/** The EC2 error code without the `Client.`/`Server.` prefix CloudTrail and some SDK paths add. */
-export function errorCode(error: unknown): string {
-  const e = (error ?? {}) as AwsErrorLike;
-  const raw = e.Code ?? e.code ?? e.name ?? 'Error';
-  return String(raw).replace(/^(?:Client|Server)\./, '');
-}
-
 function classify(error: unknown): ErrorClass {
-  switch (errorCode(error)) {
+  const code = awsErrorCode(error);
+  if (GROUP_GONE.has(code)) return 'group-gone';
+  switch (code) {
     case 'InvalidPermission.NotFound':
     case 'InvalidSecurityGroupRuleId.NotFound':
       return 'rule-gone';
-    case 'InvalidGroup.NotFound':
-    case 'InvalidGroupId.NotFound':
-      return 'group-gone';
     case 'DryRunOperation':
       return 'dry-run-ok';
     case 'UnauthorizedOperation':
@@ -87,12 +67,14 @@ function classify(error: unknown): ErrorClass {
 
 /** `Code: message`, one line, capped; never a stack. */
 export function errorDetail(error: unknown): string {
-  const e = (error ?? {}) as AwsErrorLike;
-  const message = String(e.message ?? error ?? '')
+  const code = awsErrorCode(error) || 'Error';
+  // An error object without a message gives its code alone, never `[object Object]`.
+  const raw = error !== null && typeof error === 'object' ? (error as { message?: unknown }).message : error;
+  const message = String(raw ?? '')
     .replace(/\s+/g, ' ')
     .trim();
   const short = message.length > 300 ? message.slice(0, 300) + '…' : message;
-  return short ? `${errorCode(error)}: ${short}` : errorCode(error);
+  return short ? `${code}: ${short}` : code;
 }
 
 /** The exact IpPermission for one planned permission, or an error when it cannot be built exactly. */
@@ -154,18 +136,15 @@ interface Tally {
   wouldRevoke: boolean;
 }
 
+const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false });
+
 const directionOfEvent = (eventName: string): Direction | undefined =>
   /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
 
 export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
-  const clientFor = opts.clientForRegion ?? regionalEc2Clients();
+  // The same refusals as the context look-ups: another account, another region than a fixed client, or a region that is no region name.
+  const clientFor = ec2ClientPicker(opts);
   const dryRun = opts.dryRunApi ? { DryRun: true } : {};
-
-  async function resolveClient(region: string): Promise<EC2Client | string> {
-    if (!opts.client) return clientFor(region);
-    const configured = await opts.client.config.region();
-    return configured === region ? opts.client : `the EC2 client is for ${configured}, the change is in ${region}`;
-  }
 
   async function callRevoke(client: EC2Client, direction: Direction, input: { GroupId: string; SecurityGroupRuleIds?: string[]; IpPermissions?: IpPermission[] }) {
     const params = { ...input, ...dryRun };
@@ -217,7 +196,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
 
   /** An id of unknown direction, without DescribeSecurityGroupRules: ingress, then egress. */
   async function revokeEitherWay(client: EC2Client, groupId: string, id: string, t: Tally): Promise<void> {
-    const probe: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false };
+    const probe = newTally();
     await revokeIds(client, groupId, 'ingress', [id], probe);
     if (probe.goneIds.length) {
       probe.goneIds = [];
@@ -271,13 +250,14 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
       if (badIds.length) return fail(`cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}`);
       if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return fail('the plan asks to revoke but names no rule id or permission');
-      if (opts.accountId && change.account !== opts.accountId) {
-        return fail(`cannot revoke: the change is in account ${change.account}, sgwatch runs in ${opts.accountId}`);
+      let client: EC2Client;
+      try {
+        client = await clientFor(change);
+      } catch (error) {
+        return fail(`cannot revoke: ${error instanceof Error ? error.message : String(error)}`);
       }
-      const client = await resolveClient(change.region);
-      if (typeof client === 'string') return fail(`cannot revoke: ${client}`);
 
-      const t: Tally = { revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false };
+      const t = newTally();
 
       // Directions of the ids: trusted from the change only when its event names one.
       // Otherwise (ModifySecurityGroupRules carries no direction, so its rules are judged

@@ -3,7 +3,8 @@
  * through the lib-dynamodb DocumentClient. Design: README.md in this folder.
  * No transactions (dynalite lacks them): every write is a single conditional
  * PutItem/UpdateItem, and the secondary items (set-groups pointers, findings
- * buckets) are idempotent puts that a retry simply repeats.
+ * buckets) are idempotent puts: the bucket is registered before the record,
+ * the pointers after it, and a redelivery writes only the pointers missing.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -18,6 +19,7 @@ import {
   groupPk,
   groupsOf,
   historySk,
+  newestFirst,
   recordPk,
   severitiesAtOrAbove,
 } from './keys';
@@ -95,18 +97,32 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
     return out.Item ? toRecord(out.Item) : undefined;
   }
 
-  /** Pointer items (set-groups) and the findings bucket: idempotent, repeated on every put so a crash between writes heals. */
-  async function writeSecondaryItems(record: HistoryRecord, mainGroup: string | undefined): Promise<void> {
+  /**
+   * Registers the month bucket of a record with findings, before the record
+   * is written: a stored record's bucket then always exists, whatever crashes
+   * after. Once per bucket and process.
+   */
+  async function registerFindingsBucket(record: HistoryRecord): Promise<void> {
+    if (!findingsSeverityOf(record)) return;
+    const bucket = findingsBucket(record);
+    if (knownBuckets.has(bucket)) return;
+    await doc.send(new PutCommand({ TableName: tableName, Item: { pk: BUCKETS_PK, sk: bucket, itemType: 'findings-bucket' } }));
+    knownBuckets.add(bucket);
+  }
+
+  /** The set-groups pointer items of a record (every group of the new set but its main group), except those in `present` (their `sk`s). */
+  async function writeGroupPointers(record: HistoryRecord, present: ReadonlySet<string> = new Set()): Promise<void> {
+    const mainGroup = record.result.change?.groupId ?? undefined;
     const writes: Promise<unknown>[] = [];
     for (const groupId of groupsOf(record)) {
-      if (groupId === mainGroup) continue;
+      if (groupId === mainGroup || present.has(groupPk(groupId))) continue;
       writes.push(
         doc.send(
           new PutCommand({
             TableName: tableName,
             Item: {
               pk: recordPk(record.eventId),
-              sk: `${groupPk(groupId)}`,
+              sk: groupPk(groupId),
               itemType: 'group-pointer',
               eventId: record.eventId,
               gpk: groupPk(groupId),
@@ -117,17 +133,27 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
         ),
       );
     }
-    if (findingsSeverityOf(record)) {
-      const bucket = findingsBucket(record);
-      if (!knownBuckets.has(bucket)) {
-        writes.push(
-          doc
-            .send(new PutCommand({ TableName: tableName, Item: { pk: BUCKETS_PK, sk: bucket, itemType: 'findings-bucket' } }))
-            .then(() => knownBuckets.add(bucket)),
-        );
-      }
-    }
     await Promise.all(writes);
+  }
+
+  /** Every item of a record's partition (the record and its pointers), read consistently. */
+  async function recordPartition(eventId: string): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await doc.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': recordPk(eventId) },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      startKey = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+    } while (startKey);
+    return items;
   }
 
   async function batchGetRecords(eventIds: string[]): Promise<Map<string, HistoryRecord>> {
@@ -213,18 +239,22 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
         ...(mainGroup && groups.includes(mainGroup) ? { gpk: groupPk(mainGroup), gsk: historySk(record) } : {}),
         ...(severity ? { fpk: findingsPk(findingsBucket(record), severity), fsk: historySk(record) } : {}),
       };
-      let created = true;
+      await registerFindingsBucket(record);
       try {
         await doc.send(new PutCommand({ TableName: tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
       } catch (err) {
         if (!isConditionFailure(err)) throw err;
-        created = false;
+        // A redelivery: one consistent query reads the stored record and its pointers; only
+        // pointers missing (a crash right after the record's put) are written again.
+        const partition = await recordPartition(record.eventId);
+        const main = partition.find((i) => i.sk === RECORD_SK);
+        if (!main) throw new Error(`record ${record.eventId} exists (conditional put failed) but cannot be read back from ${tableName}`);
+        const stored = toRecord(main);
+        await writeGroupPointers(stored, new Set(partition.filter((i) => i.itemType === 'group-pointer').map((i) => String(i.sk))));
+        return { created: false, record: stored };
       }
-      await writeSecondaryItems(record, mainGroup);
-      if (created) return { created, record: toRecord(item) };
-      const stored = await get(record.eventId);
-      if (!stored) throw new Error(`record ${record.eventId} exists (conditional put failed) but cannot be read back from ${tableName}`);
-      return { created, record: stored };
+      await writeGroupPointers(record);
+      return { created: true, record: toRecord(item) };
     },
 
     get,
@@ -317,7 +347,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
         const perSeverity = await Promise.all(
           severities.map((s) => queryDescending(FINDINGS_INDEX, 'fpk', findingsPk(bucket, s), 'fsk', query.since, limit)),
         );
-        const merged = perSeverity.flat().sort((a, b) => (String(a.fsk) < String(b.fsk) ? 1 : String(a.fsk) > String(b.fsk) ? -1 : 0));
+        const merged = newestFirst(perSeverity.flat(), (item) => String(item.fsk));
         for (const item of merged) {
           if (out.length >= limit) break;
           out.push(toRecord(item));

@@ -3,6 +3,7 @@
  * and the in-memory store so that both order and filter identically.
  */
 import { SEVERITIES, type Severity } from '../model';
+import { severityAtLeast } from '../policy/severity';
 import type { HistoryRecord } from '../pipeline/ports';
 
 export const RECORD_SK = 'RECORD';
@@ -40,8 +41,15 @@ export function findingsSeverityOf(record: HistoryRecord): Severity | undefined 
   return s === 'none' ? undefined : s;
 }
 
-export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
-export const severitiesAtOrAbove = (min: Severity = 'info'): Severity[] => SEVERITIES.filter((s) => severityRank(s) >= severityRank(min));
+export const severitiesAtOrAbove = (min: Severity = 'info'): Severity[] => SEVERITIES.filter((s) => severityAtLeast(s, min));
+
+/** Sorts in place, newest first: descending by a sort key (`historySk`, or the stored `gsk`/`fsk`), as the indexes return them. */
+export function newestFirst<T>(items: T[], sortKey: (item: T) => string): T[] {
+  const keyed = items.map((item) => ({ item, k: sortKey(item) }));
+  keyed.sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0));
+  for (let i = 0; i < keyed.length; i++) items[i] = keyed[i].item;
+  return items;
+}
 
 /** JSON round trip: what a DynamoDB write then read returns (undefined fields dropped, fresh copy). */
 export function snapshot<T>(value: T): T {

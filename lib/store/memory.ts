@@ -4,7 +4,7 @@
  * database would): for `--store memory` and fast unit tests.
  */
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
-import { findingsSeverityOf, groupsOf, historySk, severitiesAtOrAbove, snapshot } from './keys';
+import { findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
 export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & { size(): number } {
   const defaultLimit = options.defaultLimit ?? 100;
@@ -16,14 +16,14 @@ export function createMemoryStore(options: { defaultLimit?: number } = {}): Chan
     return record;
   }
 
-  function sortedDesc(list: HistoryRecord[]): HistoryRecord[] {
-    return list
-      .map((r) => ({ r, k: historySk(r) }))
-      .sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0))
-      .map((x) => x.r);
+  /** What a `<index> >= since` query with `Limit`, newest first, returns: the same keys and order as the DynamoDB store. */
+  function page(list: HistoryRecord[], query: HistoryQuery): HistoryRecord[] {
+    const since = query.since;
+    const kept = since ? list.filter((r) => historySk(r) >= since) : list;
+    return newestFirst(kept, historySk)
+      .slice(0, query.limit ?? defaultLimit)
+      .map(snapshot);
   }
-
-  const since = (query: HistoryQuery) => (r: HistoryRecord) => !query.since || historySk(r) >= query.since;
 
   return {
     size: () => records.size,
@@ -66,17 +66,21 @@ export function createMemoryStore(options: { defaultLimit?: number } = {}): Chan
     },
 
     async history(groupId, query = {}) {
-      const list = [...records.values()].filter((r) => groupsOf(r).includes(groupId)).filter(since(query));
-      return sortedDesc(list).slice(0, query.limit ?? defaultLimit).map(snapshot);
+      return page(
+        [...records.values()].filter((r) => groupsOf(r).includes(groupId)),
+        query,
+      );
     },
 
     async findings(query: FindingsQuery = {}) {
       const wanted = new Set<string>(severitiesAtOrAbove(query.minSeverity));
-      const list = [...records.values()].filter((r) => {
-        const s = findingsSeverityOf(r);
-        return s !== undefined && wanted.has(s);
-      });
-      return sortedDesc(list.filter(since(query))).slice(0, query.limit ?? defaultLimit).map(snapshot);
+      return page(
+        [...records.values()].filter((r) => {
+          const s = findingsSeverityOf(r);
+          return s !== undefined && wanted.has(s);
+        }),
+        query,
+      );
     },
   };
 }

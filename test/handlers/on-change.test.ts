@@ -260,6 +260,14 @@ describe('onChange handler', () => {
     expect(buildDeps({ ...e, REMEDIATION_MODE: 'enforce' }).pipeline.remediator).toBeDefined();
   });
 
+  it('ALERT_TOPIC_ARN accepts the topics the SNS notifier publishes to (FIFO included) and nothing else', async () => {
+    const e = await env({ REMEDIATION_MODE: 'off' });
+    expect(buildDeps({ ...e, ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:626708301729:sgwatch-alerts.fifo' }).pipeline.notifiers.sns?.name).toBe('sns');
+    expect(buildDeps({ ...e, ALERT_TOPIC_ARN: 'arn:aws-us-gov:sns:us-gov-west-1:626708301729:alerts' }).pipeline.notifiers.sns?.name).toBe('sns');
+    expect(() => buildDeps({ ...e, ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:626708301729:alerts.fifo.x' })).toThrow(/ALERT_TOPIC_ARN is "arn:aws:sns:eu-west-1:626708301729:alerts.fifo.x"; expected an SNS topic ARN/);
+    expect(() => buildDeps({ ...e, ALERT_TOPIC_ARN: 'arn:aws:sqs:eu-west-1:626708301729:alerts' })).toThrow(ConfigError);
+  });
+
   it('a bad configuration fails every invocation with a clear message naming the variable', async () => {
     const e = await env({ REMEDIATION_MODE: 'enforced', MIN_ALERT_SEVERITY: 'urgent' });
     const handler = handlerFor(e);

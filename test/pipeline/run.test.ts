@@ -173,6 +173,38 @@ describe('runPipeline on dynalite', () => {
     expect(human.selfRemediation).toBeUndefined();
   });
 
+  it('loop guard: a revoke seen before its original is linked by its redelivery, with one look-up per delivery', async () => {
+    const store = createMemoryStore();
+    let lookups = 0;
+    const counted: ChangeStore = { ...store, history: (groupId, query) => (lookups++, store.history(groupId, query)) };
+    const originalId = 'early-orig';
+    const selfRevoke: Result = {
+      source: 'test#early-self',
+      change: {
+        ...violation().change!,
+        eventId: 'early-self',
+        eventName: 'RevokeSecurityGroupIngress',
+        eventTime: '2024-05-01T10:03:00Z',
+        kind: 'revoke',
+        rules: [],
+        ruleIds: ['sgr-early'],
+        actor: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/sgwatch-dev-us-east-1-lambdaRole/s`, roleArn: SELF_ROLE_ARN, type: 'AssumedRole', via: 'sdk' },
+      },
+      verdict: compliant().verdict,
+    };
+    const first = await runPipeline(selfRevoke, deps({}, counted));
+    expect(first.selfRemediation).toEqual({ remediationOf: undefined });
+    expect(lookups).toBe(1);
+    await runPipeline(violation({ eventId: originalId }, { revoke: ['sgr-early'] }), deps({}, counted));
+    lookups = 0;
+    const redelivered = await runPipeline(structuredClone(selfRevoke), deps({}, counted));
+    expect(redelivered).toMatchObject({ status: 'duplicate', selfRemediation: { remediationOf: originalId }, alert: { send: false } });
+    expect(lookups).toBe(1);
+    expect((await store.get('early-self'))?.links).toEqual({ remediationOf: originalId });
+    expect((await store.get(originalId))?.links).toEqual({ remediatedBy: 'early-self' });
+    expect(remediator.calls).toHaveLength(1);
+  });
+
   it('a role of the same name in another account is not sgwatch', async () => {
     const out = await runPipeline(
       { ...violation({ eventId: uid('other-account'), kind: 'revoke', actor: { arn: 'arn:aws:sts::999988887777:assumed-role/sgwatch-dev-us-east-1-lambdaRole/x', via: 'sdk' } }), verdict: compliant().verdict },

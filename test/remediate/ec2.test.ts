@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Remediator, errorCode, toIpPermission } from '../../lib/remediate/ec2';
+import { createEc2Remediator, errorDetail, toIpPermission } from '../../lib/remediate/ec2';
+import { awsErrorCode } from '../../lib/context/ec2-clients';
 import type { Permission } from '../../lib/model';
 import { change, GROUP_ID, plan, rule } from '../alerts/builders';
 
@@ -193,6 +194,7 @@ describe('safety checks before any call', () => {
   it.each([
     ['wrong region', change({ region: 'us-west-2' }), {}, /EC2 client is for eu-west-1, the change is in us-west-2/],
     ['other account', change({ account: '999988887777' }), { accountId: '111122223333' }, /account 999988887777/],
+    ['region that is no region name', change({ region: 'evil.example.com#' }), {}, /is not an AWS region name/],
     ['no group id', change({ groupId: null }), {}, /no valid group id/],
     ['failed call', change({ error: { code: 'Client.UnauthorizedOperation', denied: true } }), {}, /the call failed/],
   ])('%s → failed, nothing called', async (_n, c, extra, detail) => {
@@ -214,6 +216,9 @@ describe('safety checks before any call', () => {
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
     const r = createEc2Remediator({ clientForRegion: (region) => (regions.push(region), new EC2Client({ region })) });
     await r.revoke(change({ region: 'ap-southeast-2' }), plan());
+    expect(regions).toEqual(['ap-southeast-2']);
+    // A region that is no region name never becomes a client (nor an endpoint).
+    expect((await r.revoke(change({ region: 'ap-southeast-2.evil.example' }), plan())).status).toBe('failed');
     expect(regions).toEqual(['ap-southeast-2']);
   });
 });
@@ -289,9 +294,20 @@ describe('revoke by permissions (old records without ids)', () => {
   });
 });
 
-describe('errorCode', () => {
+describe('error codes (the shared awsErrorCode) and details', () => {
   it('strips the Client./Server. prefix', () => {
-    expect(errorCode(awsError('Client.InvalidPermission.NotFound'))).toBe('InvalidPermission.NotFound');
-    expect(errorCode({ Code: 'Server.InternalError' })).toBe('InternalError');
+    expect(awsErrorCode(awsError('Client.InvalidPermission.NotFound'))).toBe('InvalidPermission.NotFound');
+    expect(awsErrorCode({ Code: 'Server.InternalError' })).toBe('InternalError');
+  });
+
+  it('a prefixed "group not found" is already-gone, not a failure', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('Client.InvalidGroup.NotFound'));
+    expect(await createEc2Remediator({ client: client() }).revoke(change(), plan())).toMatchObject({ status: 'already-gone', ruleIds: [ID1] });
+  });
+
+  it('errorDetail is one line `Code: message`, capped, and names Error when there is no code', () => {
+    expect(errorDetail(awsError('Client.RequestLimitExceeded', 'Request limit\n  exceeded.'))).toBe('RequestLimitExceeded: Request limit exceeded.');
+    expect(errorDetail({ message: 'x'.repeat(400) })).toBe(`Error: ${'x'.repeat(300)}…`);
+    expect(errorDetail({ Code: 'InternalError' })).toBe('InternalError');
   });
 });

@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { createDynamoStore } from '../../lib/store/dynamodb';
 import { createMemoryStore } from '../../lib/store/memory';
 import type { ChangeStore } from '../../lib/pipeline/ports';
 import { compliant, recordOf, violation } from '../pipeline/builders';
@@ -133,6 +136,50 @@ describe.each(kinds)('%s store', (kind, make) => {
     expect(await store.claimStep!(id('claim'), 'notifySlack', { state: 'pending', attempts: 1 }, { state: 'pending', attempts: 2 })).toBe(false);
     expect(await store.claimStep!(id('claim'), 'notifySlack', { state: 'failed', attempts: 1 }, { state: 'pending', attempts: 2 })).toBe(true);
     expect((await store.get(id('claim')))!.steps.notifySlack).toEqual({ state: 'pending', attempts: 2 });
+  });
+});
+
+describe('DynamoDB store writes', () => {
+  /** A store on the shared dynalite table whose client counts the commands it sends, by name. */
+  function countingStore() {
+    const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sent: string[] = [];
+    client.middlewareStack.add((next, context) => async (args) => (sent.push(String(context.commandName)), next(args)), { step: 'initialize' });
+    return { store: createDynamoStore({ tableName: 'store-test', client }), sent, client };
+  }
+  const setGroups = (eventId: string) =>
+    recordOf(
+      violation(
+        { eventId, eventName: 'ModifyInstanceAttribute', kind: 'set-groups', groupId: null, groupIds: ['sg-writes-a', 'sg-writes-b'], resourceId: 'i-1', rules: [] },
+        { revoke: [] },
+      ),
+    );
+
+  it('a redelivered set-groups record costs one conditional put and one read: no pointer or bucket is written again', async () => {
+    const { store, sent, client } = countingStore();
+    expect((await store.putIfAbsent(setGroups('writes-dup'))).created).toBe(true);
+    // The record, its two pointers, and its findings bucket (first time in this process).
+    expect(sent.filter((c) => c === 'PutItemCommand')).toHaveLength(4);
+    sent.length = 0;
+    const again = await store.putIfAbsent(setGroups('writes-dup'));
+    expect(again.created).toBe(false);
+    expect(again.record.result.change?.groupIds).toEqual(['sg-writes-a', 'sg-writes-b']);
+    expect(sent).toEqual(['PutItemCommand', 'QueryCommand']);
+    client.destroy();
+  });
+
+  it('a pointer lost to a crash after the record was written is restored by the redelivery', async () => {
+    const { store, sent, client } = countingStore();
+    await store.putIfAbsent(setGroups('writes-heal'));
+    const doc = DynamoDBDocumentClient.from(client);
+    await doc.send(new DeleteCommand({ TableName: 'store-test', Key: { pk: 'EV#writes-heal', sk: 'SG#sg-writes-b' } }));
+    expect((await store.history('sg-writes-b')).map((r) => r.eventId)).not.toContain('writes-heal');
+    sent.length = 0;
+    expect((await store.putIfAbsent(setGroups('writes-heal'))).created).toBe(false);
+    expect(sent.filter((c) => c === 'PutItemCommand')).toHaveLength(2); // the conditional put, and the one missing pointer
+    expect((await store.history('sg-writes-b')).map((r) => r.eventId)).toContain('writes-heal');
+    expect((await store.history('sg-writes-a')).map((r) => r.eventId)).toContain('writes-heal');
+    client.destroy();
   });
 });
 
