@@ -230,14 +230,14 @@ function functionEnv(fn: Json, refs: Record<string, string>): Record<string, str
   return out;
 }
 
-function pickEvent(): { file: string; event: Json } {
+function pickEvent(): Json {
   const candidates = [
     path.join(root, 'test/handlers/fixtures/authorize-world-all-ports.eventbridge.json'),
     path.join(root, 'events/formats/eventbridge-port-range-20-25-open-to-world.json'),
   ];
   const file = candidates.find((f) => fs.existsSync(f));
   if (!file) throw new Error('bench: no EventBridge sample event found');
-  return { file, event: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
 export interface LambdaBenchOptions {
@@ -254,7 +254,7 @@ export async function benchLambda(opts: LambdaBenchOptions = {}): Promise<Functi
   const log = opts.log ?? ((s: string) => console.log(s));
   const { template } = ensurePackage(log);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sgwatch-lambda-bench-'));
-  const { file: eventFile, event: sample } = pickEvent();
+  const sample = pickEvent();
   const account = String(sample.account ?? sample.detail?.recipientAccountId ?? '000000000000');
   const region = String(sample.region ?? 'us-east-1');
   const store = await startEmbeddedStore({ inMemory: true, tableName: 'sgwatch-bench' });
@@ -366,7 +366,6 @@ export async function benchLambda(opts: LambdaBenchOptions = {}): Promise<Functi
     await store.close();
     fs.rmSync(work, { recursive: true, force: true });
   }
-  void eventFile;
   return reports;
 }
 

@@ -123,27 +123,24 @@ console.log(`\nwritten: bench/out/results.json`);
 if (process.env.BENCH_LAMBDA !== '0') {
   const { benchLambda, printLambdaReport } = await import('./lambda.mjs');
   const { benchReplayStore, printReplayStoreReport } = await import('./replay-store.mjs');
-  console.log('\nLambda functions');
-  try {
-    const lambda = await benchLambda({ log: (s) => console.log(s) });
-    printLambdaReport(lambda);
-    report.lambda = lambda;
-  } catch (err) {
-    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    report.lambda = { error: String(err) };
-    process.exitCode = 1;
+
+  /** One optional section: its failure is reported (and fails the bench) without stopping the others. */
+  async function section<T>(title: string, key: string, measure: () => Promise<T>, print: (r: T) => void): Promise<void> {
+    console.log(`\n${title}`);
+    try {
+      const r = await measure();
+      print(r);
+      report[key] = r;
+    } catch (err) {
+      console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+      report[key] = { error: String(err) };
+      process.exitCode = 1;
+    }
   }
+
+  await section('Lambda functions', 'lambda', () => benchLambda({ log: (s) => console.log(s) }), (r) => printLambdaReport(r));
   const replaySize = SIZES[0];
-  console.log('\nLocal replay with the embedded store');
-  try {
-    const replay = await benchReplayStore(path.join(outDir, `log-${replaySize}`), replaySize);
-    printReplayStoreReport(replay);
-    report.replayEmbeddedStore = replay;
-  } catch (err) {
-    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    report.replayEmbeddedStore = { error: String(err) };
-    process.exitCode = 1;
-  }
+  await section('Local replay with the embedded store', 'replayEmbeddedStore', () => benchReplayStore(path.join(outDir, `log-${replaySize}`), replaySize), (r) => printReplayStoreReport(r));
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
   console.log(`\nwritten: bench/out/results.json`);
 }

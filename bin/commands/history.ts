@@ -6,13 +6,13 @@ import Table from 'cli-table3';
 import type { Severity } from '../../lib/model';
 import type { HistoryRecord } from '../../lib/pipeline/ports';
 import { describeRule } from '../../lib/alerts/describe';
-import { palette } from '../output/colors';
+import { stripControl } from '../../lib/alerts/escape';
+import { palette, useColor } from '../output/colors';
 import { toJsonObject } from '../output/json';
 import { worstFinding } from '../output/text';
 import { LineWriter } from '../output/writer';
 import { UserError } from './errors';
 import { openStore, type StoreFlags } from './local-pipeline';
-import { useColor } from './replay';
 
 export interface QueryFlags extends StoreFlags {
   format: 'text' | 'json';
@@ -39,9 +39,12 @@ function parseLimit(text: string): number {
   return n;
 }
 
+/** Record text inside one table line (cells break lines only where sgwatch does). */
+const safe = (s: string) => stripControl(s, true);
+
 function changeText(rec: HistoryRecord): string {
   const c = rec.result.change;
-  if (!c) return rec.result.ignored?.eventName ?? '?';
+  if (!c) return safe(rec.result.ignored?.eventName ?? '?');
   const lines = [c.eventName];
   const rules = c.rules.slice(0, 3).map((r) => `${r.action} ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`);
   lines.push(...rules);
@@ -49,7 +52,7 @@ function changeText(rec: HistoryRecord): string {
   if (c.ruleIds?.length && !c.rules.length) lines.push(`rules ${c.ruleIds.join(', ')}`);
   if (c.kind === 'set-groups') lines.push(`${c.resourceId} → ${(c.groupIds ?? []).join(', ')}`);
   if (c.error) lines.push(`failed: ${c.error.code}`);
-  return lines.join('\n');
+  return lines.map(safe).join('\n');
 }
 
 function actionText(rec: HistoryRecord): string {
@@ -63,7 +66,7 @@ function actionText(rec: HistoryRecord): string {
   if (failed.length) parts.push(`FAILED ${failed.join(', ')}`);
   if (rec.links?.remediatedBy) parts.push(`revoked by event ${rec.links.remediatedBy}`);
   if (rec.links?.remediationOf) parts.push(`sgwatch revoke of ${rec.links.remediationOf}`);
-  return parts.join('\n') || '—';
+  return parts.map(safe).join('\n') || '—';
 }
 
 async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: string, withGroup: boolean): Promise<void> {
@@ -87,11 +90,11 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
     const c = r.change;
     const v = r.verdict;
     const worst = v.findings.length ? worstFinding(v.findings) : undefined;
-    const verdict = `${p.severity(v.severity, v.outcome)(v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome)}${worst ? `\n${worst.rule}` : ''}${v.exceptions.length ? `\nexcepted: ${v.exceptions[0].id}` : ''}`;
-    const actor = c?.actor ? `${c.actor.name ?? c.actor.arn ?? '?'}\nvia ${c.actor.via}${c.actor.sourceIp ? ` from ${c.actor.sourceIp}` : ''}` : '?';
+    const verdict = `${p.severity(v.severity, v.outcome)(v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome)}${worst ? `\n${safe(worst.rule)}` : ''}${v.exceptions.length ? `\nexcepted: ${safe(v.exceptions[0].id)}` : ''}`;
+    const actor = c?.actor ? `${safe(c.actor.name ?? c.actor.arn ?? '?')}\nvia ${safe(`${c.actor.via}${c.actor.sourceIp ? ` from ${c.actor.sourceIp}` : ''}`)}` : '?';
     table.push([
-      (c?.eventTime ?? '?').replace('T', ' ').replace(/\.\d+Z$|Z$/, ''),
-      ...(withGroup ? [c?.groupId ?? c?.groupName ?? '?'] : []),
+      safe((c?.eventTime ?? '?').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')),
+      ...(withGroup ? [safe(c?.groupId ?? c?.groupName ?? '?')] : []),
       actor,
       changeText(rec),
       verdict,

@@ -2,15 +2,17 @@
  * `sgwatch replay PATH...`: the same normalise → evaluate pipeline as the
  * Lambda, over files, folders or stdin, printed as text or JSON lines.
  */
-import { SEVERITIES, type RemediationMode, type Severity } from '../../lib/model';
+import type { RemediationMode, Severity } from '../../lib/model';
+import { severityAtLeast } from '../../lib/policy/severity';
 import { replayResults } from '../../lib/replay';
 import type { ContextResolvers } from '../../lib/process';
-import { palette } from '../output/colors';
+import { palette, useColor } from '../output/colors';
 import { toJsonLine } from '../output/json';
 import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
 import { LineWriter } from '../output/writer';
+import type { RemediationOutcome } from '../../lib/pipeline/ports';
 import { PipelineError, runPipeline, type PipelineOutcome } from '../../lib/pipeline/run';
 import { UserError } from './errors';
 import { openLocalPipeline, type LocalPipelineFlags } from './local-pipeline';
@@ -29,12 +31,6 @@ export interface ReplayFlags extends LocalPipelineFlags {
   describe?: boolean;
 }
 
-export function useColor(flag: boolean, stream: NodeJS.WriteStream): boolean {
-  if (!flag || 'NO_COLOR' in process.env) return false;
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
-  return Boolean(stream.isTTY);
-}
-
 export async function replayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
   if (flags.remediate === 'enforce' && !flags.yes) {
     throw new UserError('--remediate enforce revokes rules in your AWS account with your credentials; add --yes to confirm');
@@ -46,7 +42,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const summary = new Summary();
   const showProgress = flags.progress && Boolean(process.stderr.isTTY) && !process.env.CI;
   const progress = new Progress(showProgress, showProgress ? countInputFiles(paths) : 0);
-  const failRank = flags.failOn ? SEVERITIES.indexOf(flags.failOn) : Infinity;
+  const failOn = flags.failOn;
   let failHit = false;
   let invalid = false;
   let stepFailures = 0;
@@ -60,7 +56,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       progress.tick(result.source);
       const v = result.verdict;
       if (v.outcome === 'invalid') invalid = true;
-      if (!failHit && v.findings.some((f) => SEVERITIES.indexOf(f.severity) >= failRank)) failHit = true;
+      if (failOn && !failHit && v.findings.some((f) => severityAtLeast(f.severity, failOn))) failHit = true;
       let ran: PipelineOutcome | undefined;
       let failure: string | undefined;
       if (v.outcome !== 'ignored' && v.outcome !== 'invalid') {
@@ -130,6 +126,15 @@ function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {
   };
 }
 
+/** The text line's words for each remediation outcome. */
+const REMEDIATION_LABEL: Record<Exclude<RemediationOutcome['status'], 'none'>, string> = {
+  revoked: 'revoked',
+  'would-revoke': 'would revoke',
+  'alert-only': 'alert only',
+  'already-gone': 'already gone',
+  failed: 'revoke FAILED',
+};
+
 /** What the pipeline did, for the text line; undefined leaves the planned action. */
 function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): string | undefined {
   if (failure) return `FAILED ${failure}`;
@@ -139,8 +144,7 @@ function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): strin
   const r = ran.remediation;
   if (r && r.status !== 'none') {
     const ids = r.ruleIds.length ? ` ${r.ruleIds.join(', ')}` : '';
-    const label: Record<string, string> = { revoked: 'revoked', 'would-revoke': 'would revoke', 'alert-only': 'alert only', 'already-gone': 'already gone', failed: 'revoke FAILED' };
-    parts.push(`${label[r.status] ?? r.status}${r.status === 'alert-only' && r.detail ? ` (${r.detail})` : ids}`);
+    parts.push(`${REMEDIATION_LABEL[r.status]}${r.status === 'alert-only' && r.detail ? ` (${r.detail})` : ids}`);
   }
   const sent = Object.entries(ran.steps)
     .filter(([k, s]) => k.startsWith('notify') && s?.state === 'done' && !s.alreadyDone)

@@ -10,6 +10,13 @@ export interface Palette {
 
 const plain: Paint = (s) => s;
 
+/** Colour when the flag allows it: never with NO_COLOR, always with FORCE_COLOR (not 0), else only on a terminal. */
+export function useColor(flag: boolean, stream: NodeJS.WriteStream): boolean {
+  if (!flag || 'NO_COLOR' in process.env) return false;
+  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true;
+  return Boolean(stream.isTTY);
+}
+
 /** Colours only on a terminal, and never with NO_COLOR or --no-color. */
 export function palette(enabled: boolean): Palette {
   const c = pc.createColors(enabled);

@@ -3,6 +3,7 @@
  * the worst groups, and what remediation planned or did.
  */
 import { OUTCOMES, SEVERITIES, type Outcome, type Result, type ResultSeverity } from '../../lib/model';
+import { stripControl } from '../../lib/alerts/escape';
 import type { Palette } from './colors';
 
 interface GroupTally {
@@ -57,7 +58,7 @@ export class Summary {
     if (groups.length) {
       lines.push('worst groups:');
       for (const g of groups) {
-        lines.push(`  ${g.groupId.padEnd(24)} ${p.severity(g.severity as ResultSeverity, 'violation')(g.severity.padEnd(9))} ${g.violations} violation${g.violations === 1 ? '' : 's'}`);
+        lines.push(`  ${stripControl(g.groupId, true).padEnd(24)} ${p.severity(g.severity as ResultSeverity, 'violation')(g.severity.padEnd(9))} ${g.violations} violation${g.violations === 1 ? '' : 's'}`);
       }
     }
     if (this.revokeRecords) {

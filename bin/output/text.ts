@@ -1,8 +1,10 @@
 /**
  * The default `text` format: one line per record, for people.
  */
-import { SEVERITIES, type Finding, type Result, type RuleChange } from '../../lib/model';
+import type { Finding, Result, RuleChange } from '../../lib/model';
 import { describePorts } from '../../lib/alerts/describe';
+import { stripControl } from '../../lib/alerts/escape';
+import { compareSeverity } from '../../lib/policy/severity';
 import { sourceText } from './json';
 import type { Palette } from './colors';
 
@@ -22,42 +24,48 @@ function actionText(r: Result): string {
   return '';
 }
 
-export function worstFinding(findings: Finding[]): Finding {
+/** The first of the most severe findings (the list must not be empty). */
+export function worstFinding(findings: readonly Finding[]): Finding {
   let worst = findings[0];
-  for (const f of findings) if (SEVERITIES.indexOf(f.severity) > SEVERITIES.indexOf(worst.severity)) worst = f;
+  for (let i = 1; i < findings.length; i++) if (compareSeverity(findings[i].severity, worst.severity) > 0) worst = findings[i];
   return worst;
 }
+
+/**
+ * Record text on one terminal line: control, bidi and line-break characters
+ * from a hostile record cannot forge a line, move the cursor or recolour.
+ */
+const safe = (s: string) => stripControl(s, true);
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
 export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const v = r.verdict;
   const paint = p.severity(v.severity, v.outcome);
-  const label =
-    v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome;
+  const label = v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome;
   const head = paint(pad(label, 11));
-  if (v.outcome === 'invalid') return `${head} ${r.error ?? r.source}`;
+  if (v.outcome === 'invalid') return `${head} ${safe(r.error ?? r.source)}`;
   const meta = r.change ?? r.ignored;
-  const time = meta?.eventTime ? meta.eventTime.replace('T', ' ').replace(/\.\d+Z$|Z$/, '') : '?';
-  const parts = [head, p.dim(time), pad(meta?.eventName ?? '?', 30)];
+  const time = meta?.eventTime ? safe(meta.eventTime.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')) : '?';
+  const parts = [head, p.dim(time), pad(safe(meta?.eventName ?? '?'), 30)];
   const c = r.change;
   if (c) {
     const group = c.groupId ?? (c.groupName ? `name:${c.groupName}` : c.resourceId ? `${c.resourceId} → ${(c.groupIds ?? []).join(',')}` : '?');
-    parts.push(c.groupName && c.groupId ? `${group} (${c.groupName})` : group);
+    parts.push(safe(c.groupName && c.groupId ? `${group} (${c.groupName})` : group));
   }
   const actor = meta?.actor;
-  if (actor) parts.push(p.dim(`${actor.name ?? actor.arn ?? '?'} via ${actor.via}`));
+  if (actor) parts.push(p.dim(safe(`${actor.name ?? actor.arn ?? '?'} via ${actor.via}`)));
   if (v.findings.length) {
     const worst = worstFinding(v.findings);
     const more = v.findings.length > 1 ? ` +${v.findings.length - 1} more` : '';
-    parts.push(`${worst.target ? ruleText(worst.target) + ' ' : ''}[${worst.rule}]${more}`);
+    parts.push(safe(`${worst.target ? ruleText(worst.target) + ' ' : ''}[${worst.rule}]${more}`));
   } else if (c?.error) {
-    parts.push(`failed: ${c.error.code}`);
+    parts.push(safe(`failed: ${c.error.code}`));
   } else if (v.outcome === 'ignored' && r.ignored) {
-    parts.push(p.dim(r.ignored.reason));
+    parts.push(p.dim(safe(r.ignored.reason)));
   }
-  if (v.exceptions.length) parts.push(p.dim(`excepted: ${[...new Set(v.exceptions.map((e) => e.id))].join(', ')}`));
+  if (v.exceptions.length) parts.push(p.dim(safe(`excepted: ${[...new Set(v.exceptions.map((e) => e.id))].join(', ')}`)));
   const action = pipelineNote ?? actionText(r);
-  if (action) parts.push(`→ ${action}`);
+  if (action) parts.push(`→ ${safe(action)}`);
   return parts.join('  ');
 }

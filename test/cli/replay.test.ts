@@ -55,6 +55,7 @@ describe('sgwatch replay', () => {
 
   it('--remediate off plans nothing', async () => {
     const run = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--format', 'json', '--store', 'memory', '--remediate', 'off']);
+    expect(run.code).toBe(0);
     const [line] = jsonLines(run.stdout);
     expect(line.remediation).toMatchObject({ mode: 'off', action: 'none', ruleIds: [] });
   });
@@ -94,6 +95,39 @@ describe('sgwatch replay', () => {
     const lines = jsonLines(run.stdout);
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines.filter((x) => x.outcome === 'invalid')) expect(l.error).toMatch(/^.+#\d+: /);
+    // Every fixture file yields at least one invalid result, and each error names its own record.
+    const byFile = new Map<string, Array<Record<string, any>>>();
+    for (const l of lines) {
+      const file = path.basename(l.source.slice(0, l.source.lastIndexOf('#')));
+      byFile.set(file, [...(byFile.get(file) ?? []), l]);
+    }
+    expect([...byFile.keys()].sort()).toEqual(fs.readdirSync(inputs).sort());
+    for (const [file, results] of byFile) {
+      expect(results.some((l) => l.outcome === 'invalid'), `${file} yields an invalid result`).toBe(true);
+      for (const l of results.filter((x) => x.outcome === 'invalid')) {
+        expect(l.error.startsWith(`${l.source}: `), `${l.source}: ${l.error}`).toBe(true);
+        expect(l.error.length).toBeGreaterThan(l.source.length + 2);
+      }
+    }
+    // One bad record never stops the good ones around it in the same file.
+    for (const file of ['lookup-events-bad-string.json', 'ndjson-with-bad-line.jsonl']) {
+      expect(byFile.get(file)!.map((l) => l.outcome), file).toEqual(expect.arrayContaining(['invalid', 'violation', 'ignored']));
+    }
+  });
+
+  it('text output keeps one line per record whatever the record holds (no forged lines, no terminal escapes)', async () => {
+    const record = JSON.parse(fs.readFileSync(path.join(events, 'authorize', 'ssh-open-to-world.json'), 'utf8'));
+    const r = record.Records?.[0] ?? record;
+    r.userIdentity.arn = 'arn:aws:iam::111122223333:user/evil\n\u001b[31mCRITICAL forged\u202e';
+    delete r.userIdentity.userName;
+    const file = path.join(work, 'hostile.json');
+    fs.writeFileSync(file, JSON.stringify(r));
+    const run = await runCli(['replay', file, '--store', 'memory', '--remediate', 'off']);
+    expect(run.code).toBe(0);
+    const [line, ...rest] = run.stdout.split('\n');
+    expect(line).toMatch(/^CRITICAL\s.*  evil \[31mCRITICAL forged via console .*\[public-admin-port\]/);
+    expect(run.stdout).not.toMatch(/[\u001b\u202e]/);
+    expect(rest.filter((l) => /forged/.test(l))).toEqual([]);
   });
 
   it('a bad policy file is reported with file and path, exit 2', async () => {
@@ -120,6 +154,7 @@ describe('sgwatch replay', () => {
       ['exceptions:', '  - id: bastion', '    groupId: sg-0a1b2c3d4e5f60001', '    port: 22', '    reason: public bastion, ticket SEC-1', '    until: "2030-01-01"'].join('\n'),
     );
     const run = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--policy', policy, '--format', 'json', '--store', 'memory']);
+    expect(run.code).toBe(0);
     const [line] = jsonLines(run.stdout);
     expect(line.outcome).toBe('compliant');
     expect(line.remediation.action).toBe('none');

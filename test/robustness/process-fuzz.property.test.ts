@@ -120,6 +120,8 @@ const hostile = fc.constantFrom(
   'constructor',
   'toString',
   '2024-13-45T99:99:99Z',
+  'line one\nCRITICAL forged line\r\u001b[31mred\u001b[0m',
+  'sg-0123456789abcdef0\u202egnp.exe\u2028',
 );
 
 /** Replacement values: wrong types of every kind, including huge lists. */
@@ -206,9 +208,14 @@ function checkResult(r: Result, source: string): void {
       for (const id of plan.ruleIds) expect(offending.has(id)).toBe(true);
     }
   }
-  // The CLI renders it, both ways, without throwing.
-  expect(() => JSON.parse(toJsonLine(r))).not.toThrow();
-  expect(typeof textLine(r, palette(false))).toBe('string');
+  // The CLI renders it, both ways, without throwing: one JSON object per line that
+  // says the same as the Result, and one text line no record text can break or recolour.
+  const json = toJsonLine(r);
+  expect(json).not.toContain('\n');
+  expect(JSON.parse(json)).toMatchObject({ source: source, outcome: r.verdict.outcome, severity: r.verdict.severity });
+  const text = textLine(r, palette(false));
+  expect(typeof text).toBe('string');
+  expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
 }
 
 const policies = [
