@@ -104,7 +104,10 @@ export interface CallError {
 
 /** A CloudTrail record about a security group, normalised. */
 export interface Change {
+  /** CloudTrail's `eventID`; when the record has none, `sha256:<hex>` of its canonical JSON (and `eventIdDerived`). */
   eventId: string;
+  /** The record carries no `eventID`: `eventId` was derived from its content (lib/cloudtrail/content-key.ts). */
+  eventIdDerived?: true;
   eventName: string;
   /** ISO-8601 (UTC). */
   eventTime: string;

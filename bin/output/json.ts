@@ -49,6 +49,8 @@ export function toJsonObject(result: Result, extras: JsonExtras = {}) {
   return {
     source: result.source,
     eventId: meta?.eventId ?? null,
+    // No eventID in the record: eventId is sha256 of its canonical JSON (lib/cloudtrail/content-key.ts).
+    ...(c?.eventIdDerived ? { eventIdDerived: true, eventIdNote: 'the record has no eventID; eventId is the SHA-256 of its canonical JSON' } : {}),
     eventName: meta?.eventName ?? null,
     eventTime: meta?.eventTime ?? null,
     account: meta?.account ?? null,

@@ -64,6 +64,7 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   } else if (v.outcome === 'ignored' && r.ignored) {
     parts.push(p.dim(safe(r.ignored.reason)));
   }
+  if (c?.eventIdDerived) parts.push(p.dim('(no eventID: keyed by content hash)'));
   if (v.exceptions.length) parts.push(p.dim(safe(`excepted: ${[...new Set(v.exceptions.map((e) => e.id))].join(', ')}`)));
   const action = pipelineNote ?? actionText(r);
   if (action) parts.push(`→ ${safe(action)}`);

@@ -10,6 +10,7 @@
  */
 import type { CallError, Change, ChangeKind, Direction, IgnoredRecord, NormaliseResult, RuleChange } from '../model';
 import { readActor } from './actor';
+import { contentEventId } from './content-key';
 import { field, isObj, listItems, optString, show, ShapeError, text, typeName, type Obj } from './fields';
 import { readModifyRequest } from './shapes/modify-rules';
 import { flatPermission, nestedPermissions } from './shapes/permissions';
@@ -241,8 +242,9 @@ function build(rec: Obj, env: Envelope | undefined, eventName: string, spec: Eve
     }
   }
 
+  const recordedId = text(rec.eventID);
   const change: Change = {
-    eventId: text(rec.eventID) ?? '',
+    eventId: recordedId ?? contentEventId(rec),
     eventName,
     eventTime,
     account: accountOf(rec, env) ?? '',
@@ -253,6 +255,7 @@ function build(rec: Obj, env: Envelope | undefined, eventName: string, spec: Eve
     groupId,
     rules,
   };
+  if (recordedId === undefined) change.eventIdDerived = true;
   if (groupName !== undefined) change.groupName = groupName;
   if (vpcId !== undefined) change.vpcId = vpcId;
   if (groupIds !== undefined) change.groupIds = groupIds;
