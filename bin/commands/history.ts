@@ -73,7 +73,7 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
   const out = new LineWriter(process.stdout);
   if (flags.format === 'json') {
     for (const rec of records) {
-      await out.line(JSON.stringify({ ...toJsonObject(rec.result), storedAt: rec.storedAt, steps: rec.steps, remediationResult: rec.remediation ?? null, links: rec.links ?? {} }));
+      await out.line(JSON.stringify({ ...toJsonObject(rec.result), storedAt: rec.storedAt, steps: rec.steps, remediationResult: rec.remediation ?? null, links: rec.links ?? {}, ...(rec.packing ? { packing: rec.packing } : {}) }));
     }
     await out.flush();
     return;

@@ -4,6 +4,7 @@
  * Lambda (DynamoDB, SNS, Slack, EC2), the local replay (embedded store,
  * console, local webhook) and the tests can plug in their own.
  */
+import type { Packing } from '../store/item-size';
 import type { Change, RemediationMode, Result, Severity } from '../model';
 
 /** Status of one side-effect step of a record. */
@@ -49,6 +50,8 @@ export interface HistoryRecord {
   storedAt: string;
   /** Retention: epoch seconds after which DynamoDB TTL may delete the record. */
   expiresAt?: number;
+  /** Set by a store that had to compress the result to fit one item; `cut` says what it left out, if anything. */
+  packing?: Packing;
 }
 
 export interface HistoryQuery {

@@ -24,6 +24,7 @@ import {
   severitiesAtOrAbove,
 } from './keys';
 import { FINDINGS_INDEX, GROUP_INDEX } from './table';
+import { packResult, unpackResult, type Packing } from './item-size';
 
 export interface DynamoStoreOptions {
   tableName: string;
@@ -36,6 +37,8 @@ export interface DynamoStoreOptions {
 }
 
 const INDEX_ATTRIBUTES = ['pk', 'sk', 'gpk', 'gsk', 'fpk', 'fsk', 'itemType'] as const;
+/** A result too large for one item: gzipped whole here, and `result` holds its head (./item-size.ts). */
+const PACKED_ATTRIBUTE = 'resultGz';
 
 function isConditionFailure(err: unknown): boolean {
   return (err as { name?: string } | null)?.name === 'ConditionalCheckFailedException';
@@ -44,6 +47,11 @@ function isConditionFailure(err: unknown): boolean {
 function toRecord(item: Record<string, unknown>): HistoryRecord {
   const copy: Record<string, unknown> = { ...item };
   for (const a of INDEX_ATTRIBUTES) delete copy[a];
+  const packed = copy[PACKED_ATTRIBUTE] as Uint8Array | undefined;
+  if (packed) {
+    copy.result = unpackResult(copy.result as HistoryRecord['result'], packed);
+    delete copy[PACKED_ATTRIBUTE];
+  }
   const links = copy.links as Record<string, unknown> | undefined;
   if (links && Object.keys(links).length === 0) delete copy.links;
   return copy as unknown as HistoryRecord;
@@ -229,8 +237,11 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
       const groups = groupsOf(record);
       const mainGroup = record.result.change?.groupId ?? undefined;
       const severity = findingsSeverityOf(record);
+      const { result, packed, packing } = packResult(record.result);
       const item: Record<string, unknown> = {
         ...record,
+        result,
+        ...(packed ? { [PACKED_ATTRIBUTE]: packed, packing: packing satisfies Packing | undefined } : {}),
         steps: record.steps ?? {},
         links: record.links ?? {},
         pk: recordPk(record.eventId),
