@@ -24,7 +24,21 @@ export interface StepStatus {
   leaseUntil?: string;
 }
 
-export type StepName = 'notifySns' | 'notifySlack' | 'notifyConsole' | 'remediate';
+/**
+ * The alert channels, in the order they are attempted, and the steps of a
+ * record: the one place that lists them. A new channel is one more name here
+ * (and a Notifier with that name); its step, `notify<Name>`, follows.
+ */
+export const CHANNELS = ['sns', 'slack', 'console'] as const;
+export type Channel = (typeof CHANNELS)[number];
+/** The step that notifies a channel (stored under this name on the record). */
+export type NotifyStep = `notify${Capitalize<Channel>}`;
+export function notifyStep(channel: Channel): NotifyStep {
+  return `notify${channel[0].toUpperCase()}${channel.slice(1)}` as NotifyStep;
+}
+export type StepName = NotifyStep | 'remediate';
+/** Every step, notifications first in channel order. */
+export const STEPS: readonly StepName[] = [...CHANNELS.map(notifyStep), 'remediate'];
 
 /** What was actually done to the offending rules. */
 export interface RemediationOutcome {
@@ -78,11 +92,13 @@ export interface ChangeStore {
    * Compare-and-set of one step's status: writes `next` only if the stored
    * status still equals `expected` (same state and attempts; undefined = no
    * status yet). Returns false when another invocation changed it first.
-   * The pipeline uses it to claim a step before performing it.
+   * The pipeline uses it to claim a step before performing it; it is
+   * required, because a plain write would let two concurrent deliveries of
+   * one event both perform the step (two alerts, two revokes).
    */
-  claimStep?(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus): Promise<boolean>;
+  claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus): Promise<boolean>;
   /** Merges links into an existing record's links (other links are kept). */
-  addLinks?(eventId: string, links: NonNullable<HistoryRecord['links']>): Promise<void>;
+  addLinks(eventId: string, links: NonNullable<HistoryRecord['links']>): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -96,7 +112,7 @@ export interface Alert {
 }
 
 export interface Notifier {
-  readonly name: 'sns' | 'slack' | 'console';
+  readonly name: Channel;
   send(alert: Alert): Promise<void>;
 }
 

@@ -20,15 +20,12 @@ import type { Change, Result } from '../model';
 import { decideAlert, type AlertDecision } from './alert-decision';
 import type { PipelineConfig } from './config';
 import { findRemediatedRecord, isSelfRemediation } from './loop-guard';
-import type { Alert, ChangeStore, HistoryRecord, Notifier, RemediationOutcome, Remediator, StepName } from './ports';
+import { CHANNELS, notifyStep, type Alert, type Channel, type ChangeStore, type HistoryRecord, type Notifier, type RemediationOutcome, type Remediator, type StepName } from './ports';
 import { errorText } from './redact';
 import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
 
-export interface PipelineNotifiers {
-  sns?: Notifier;
-  slack?: Notifier;
-  console?: Notifier;
-}
+/** The notifier of each configured channel; a channel without one is not a step of the record. */
+export type PipelineNotifiers = Partial<Record<Channel, Notifier>>;
 
 /** The subset of Powertools' Logger the pipeline uses (console works too). */
 export interface PipelineLogger {
@@ -73,7 +70,6 @@ export class PipelineError extends Error {
   }
 }
 
-const NOTIFY_STEPS: Record<keyof PipelineNotifiers, StepName> = { sns: 'notifySns', slack: 'notifySlack', console: 'notifyConsole' };
 /** Longer than the Lambda timeout (30 s), shorter than its first async retry (~1 min). */
 const DEFAULT_LEASE_SECONDS = 45;
 const silent: PipelineLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -122,11 +118,11 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   if (self) {
     if (original && !record.links?.remediationOf) {
       // A redelivery: the first delivery found no original, this one did (searched above, before the put).
-      await store.addLinks?.(record.eventId, { remediationOf: original.eventId });
+      await store.addLinks(record.eventId, { remediationOf: original.eventId });
       record.links = { ...(record.links ?? {}), remediationOf: original.eventId };
     }
     const originalId = record.links?.remediationOf;
-    if (originalId && store.addLinks) {
+    if (originalId) {
       try {
         await store.addLinks(originalId, { remediatedBy: record.eventId });
       } catch (err) {
@@ -154,18 +150,18 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   // 2. Notify: each configured channel is its own step.
   const decision: AlertDecision = decideAlert(result, remediation, config.minAlertSeverity);
   outcome.alert = decision.send ? { send: true, reason: decision.reason } : { send: false, why: decision.why };
-  const channels = (Object.keys(NOTIFY_STEPS) as (keyof PipelineNotifiers)[]).filter((k) => deps.notifiers[k]);
+  const channels = CHANNELS.filter((k) => deps.notifiers[k]);
   if (decision.send) {
     const alert: Alert = { record, remediation, reason: decision.reason };
-    const runs = await Promise.all(channels.map((k) => runStep(ctx, NOTIFY_STEPS[k], async () => (await deps.notifiers[k]!.send(alert), {}))));
+    const runs = await Promise.all(channels.map((k) => runStep(ctx, notifyStep(k), async () => (await deps.notifiers[k]!.send(alert), {}))));
     channels.forEach((k, i) => {
-      outcome.steps[NOTIFY_STEPS[k]] = runs[i].report;
+      outcome.steps[notifyStep(k)] = runs[i].report;
       if (runs[i].failure) outcome.failures.push(runs[i].failure!);
     });
   } else {
     for (const k of channels) {
-      const prev = record.steps[NOTIFY_STEPS[k]];
-      outcome.steps[NOTIFY_STEPS[k]] = prev?.state === 'done' ? { state: 'done', alreadyDone: true } : { state: 'skipped', detail: decision.why };
+      const prev = record.steps[notifyStep(k)];
+      outcome.steps[notifyStep(k)] = prev?.state === 'done' ? { state: 'done', alreadyDone: true } : { state: 'skipped', detail: decision.why };
     }
   }
 

@@ -50,20 +50,16 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
   }
   const attempts = (prev?.attempts ?? 0) + 1;
   const claim: StepStatus = { state: 'pending', at: iso(now), attempts, leaseUntil: iso(new Date(now.getTime() + ctx.leaseSeconds * 1000)) };
-  if (store.claimStep) {
-    const claimed = await store.claimStep(record.eventId, step, prev, claim);
-    if (!claimed) {
-      const fresh = await store.get(record.eventId);
-      prev = fresh?.steps[step];
-      if (prev?.state === 'done') {
-        record.steps[step] = prev;
-        return { report: { state: 'done', alreadyDone: true, attempts: prev.attempts } };
-      }
-      const message = `step ${step} of ${record.eventId} was claimed by another invocation; retry later`;
-      return { report: { state: prev?.state ?? 'pending', detail: message, attempts: prev?.attempts }, failure: { step, message, busy: true } };
+  const claimed = await store.claimStep(record.eventId, step, prev, claim);
+  if (!claimed) {
+    const fresh = await store.get(record.eventId);
+    prev = fresh?.steps[step];
+    if (prev?.state === 'done') {
+      record.steps[step] = prev;
+      return { report: { state: 'done', alreadyDone: true, attempts: prev.attempts } };
     }
-  } else {
-    await store.updateStep(record.eventId, step, claim);
+    const message = `step ${step} of ${record.eventId} was claimed by another invocation; retry later`;
+    return { report: { state: prev?.state ?? 'pending', detail: message, attempts: prev?.attempts }, failure: { step, message, busy: true } };
   }
   record.steps[step] = claim;
 
