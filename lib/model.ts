@@ -14,6 +14,8 @@ export type ResultSeverity = Severity | 'none';
 
 export const OUTCOMES = ['violation', 'compliant', 'ignored', 'failed-call', 'invalid'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+/** The outcomes of a record that is a security-group change (the policy judged it). */
+export type ChangeOutcome = Exclude<Outcome, 'ignored' | 'invalid'>;
 
 export type Direction = 'ingress' | 'egress';
 
@@ -194,21 +196,69 @@ export interface RemediationPlan {
   reason?: string;
 }
 
-export interface Verdict {
-  outcome: Outcome;
+export interface Verdict<O extends Outcome = Outcome> {
+  outcome: O;
   severity: ResultSeverity;
   findings: Finding[];
   exceptions: AppliedException[];
   remediation: RemediationPlan;
 }
 
-/** One output per input record. */
-export interface Result {
+/**
+ * One output per input record, by outcome: a change the policy judged
+ * (violation, compliant, failed-call) carries the change; an ignored record
+ * carries what is known of it; an invalid one says what is wrong. The other
+ * members' fields are declared `undefined`, so `result.change` (or `error`)
+ * narrows the union, and the JSON form is the same as the fields present.
+ */
+export type Result = ChangeResult | IgnoredResult | InvalidResult;
+
+export interface ChangeResult {
   /** `<path>#<index in file>` */
   source: string;
-  change?: Change;
+  change: Change;
+  verdict: Verdict<ChangeOutcome>;
+  /** Facts the record does not carry, looked up from the account (see ContextFacts). */
+  context?: ContextFacts;
+  ignored?: undefined;
+  error?: undefined;
+}
+
+export interface IgnoredResult {
+  source: string;
+  /** Not a security-group change: what is known of the record, and why it is ignored. */
+  ignored: IgnoredRecord;
+  verdict: Verdict<'ignored'>;
+  change?: undefined;
+  context?: undefined;
+  error?: undefined;
+}
+
+export interface InvalidResult {
+  source: string;
+  /** What is wrong, prefixed with the source. */
+  error: string;
+  /** What could be read of the record, if anything. */
   ignored?: IgnoredRecord;
-  verdict: Verdict;
-  /** For `invalid`: what is wrong. */
-  error?: string;
+  verdict: Verdict<'invalid'>;
+  change?: undefined;
+  context?: undefined;
+}
+
+/** A fact learnt from an AWS API, not from the CloudTrail record, naming the call it came from. */
+export interface LookedUp<T> {
+  value: T;
+  source: 'ec2:DescribeSecurityGroups' | 'ec2:DescribeSecurityGroupRules';
+}
+
+/**
+ * What the account told about a change that its record does not say. The
+ * recorded change stays as CloudTrail wrote it; the policy judges the change
+ * with these facts applied (lib/context/apply.ts).
+ */
+export interface ContextFacts {
+  /** The group's name (the record named it by id only). */
+  groupName?: LookedUp<string>;
+  /** The direction of rules the record leaves unstated (ModifySecurityGroupRules without IsEgress), by rule id. */
+  directions?: Record<string, LookedUp<Direction>>;
 }

@@ -6,15 +6,18 @@
  * context resolvers given: the real direction of ModifySecurityGroupRules
  * rules (lib/context/rule-directions.ts) and the name of a group named by id
  * only (lib/context/group-names.ts; for default-group-rule). Both look-ups
- * run side by side and only for the records that need them.
+ * run side by side and only for the records that need them. What they learn
+ * is kept in `result.context`, apart from the recorded change, and the
+ * policy judges the change with it applied (lib/context/facts.ts).
  * The Lambda handler and the replay hand the result to the pipeline.
  */
 import { normalise } from './cloudtrail/normalise';
 import { evaluate } from './policy/evaluate';
 import type { Policy } from './policy/schema';
 import { compilePolicy } from './policy/compile';
-import type { Change, NormaliseResult, RemediationMode, Result, Verdict } from './model';
-import { hasUnknownDirection, resolveDirections, type RuleDirectionResolver } from './context/rule-directions';
+import type { ContextFacts, NormaliseResult, RemediationMode, Result, Verdict } from './model';
+import { hasUnknownDirection, lookUpDirections, type RuleDirectionResolver } from './context/rule-directions';
+import { applyFacts, contextFacts } from './context/facts';
 import { lookUpGroupName, needsGroupName, type GroupNameResolver } from './context/group-names';
 
 export interface ProcessOptions {
@@ -24,7 +27,7 @@ export interface ProcessOptions {
   now?: Date;
 }
 
-function emptyVerdict(outcome: Verdict['outcome'], mode: RemediationMode): Verdict {
+function emptyVerdict<O extends 'ignored' | 'invalid'>(outcome: O, mode: RemediationMode): Verdict<O> {
   return {
     outcome,
     severity: 'none',
@@ -71,11 +74,10 @@ export async function processRecordWithContext(source: string, record: unknown, 
   const onNote = opts.onNote;
   const noteOn = (topic: ContextTopic) => (onNote ? { onNote: (note: string) => onNote(`${source}: ${note}`, topic) } : {});
   const [directed, name] = await Promise.all([
-    directions ? resolveDirections(found, directions, noteOn('direction')) : found,
+    directions ? lookUpDirections(found, directions, noteOn('direction')) : new Map(),
     groupNames ? lookUpGroupName(found, groupNames, noteOn('group-name')) : undefined,
   ]);
-  const change: Change = name === undefined ? directed : { ...directed, groupName: name };
-  return judged(source, { status: 'change', change }, opts);
+  return judged(source, normalised, opts, contextFacts(name, directed));
 }
 
 /** The group's name matters only to default-group-rule: no look-up when the policy turned it off. */
@@ -83,7 +85,7 @@ function defaultGroupRuleOn(opts: ProcessOptions): boolean {
   return compilePolicy(opts.policy).rules['default-group-rule'].enabled;
 }
 
-function judged(source: string, normalised: NormaliseResult, opts: ProcessOptions): Result {
+function judged(source: string, normalised: NormaliseResult, opts: ProcessOptions, context?: ContextFacts): Result {
   switch (normalised.status) {
     case 'invalid':
       return { source, ignored: normalised.record, verdict: emptyVerdict('invalid', opts.mode), error: `${source}: ${normalised.error}` };
@@ -93,7 +95,8 @@ function judged(source: string, normalised: NormaliseResult, opts: ProcessOption
       return {
         source,
         change: normalised.change,
-        verdict: evaluate(normalised.change, opts.policy, { mode: opts.mode, now: opts.now }),
+        ...(context ? { context } : {}),
+        verdict: evaluate(applyFacts(normalised.change, context), opts.policy, { mode: opts.mode, now: opts.now }),
       };
   }
 }

@@ -13,6 +13,7 @@ import { worstFinding } from '../output/text';
 import { LineWriter } from '../output/writer';
 import { UserError } from './errors';
 import { openStore, type StoreFlags } from './local-pipeline';
+import { judgedChange } from '../../lib/context/facts';
 
 export interface QueryFlags extends StoreFlags {
   format: 'text' | 'json';
@@ -43,7 +44,7 @@ function parseLimit(text: string): number {
 const safe = (s: string) => stripControl(s, true);
 
 function changeText(rec: HistoryRecord): string {
-  const c = rec.result.change;
+  const c = judgedChange(rec.result);
   if (!c) return safe(rec.result.ignored?.eventName ?? '?');
   const lines = [c.eventName];
   const rules = c.rules.slice(0, 3).map((r) => `${r.action} ${describeRule(r)}${r.ruleId ? ` (${r.ruleId})` : ''}`);
@@ -87,7 +88,7 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
   const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [21, ...(withGroup ? [24] : []), 28, 52, 28, 26] });
   for (const rec of records) {
     const r = rec.result;
-    const c = r.change;
+    const c = judgedChange(r);
     const v = r.verdict;
     const worst = v.findings.length ? worstFinding(v.findings) : undefined;
     const verdict = `${p.severity(v.severity, v.outcome)(v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome)}${worst ? `\n${safe(worst.rule)}` : ''}${v.exceptions.length ? `\nexcepted: ${safe(v.exceptions[0].id)}` : ''}`;

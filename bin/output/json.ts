@@ -2,6 +2,7 @@
  * `--format json`: one JSON object per line per record (the output contract).
  */
 import type { Finding, Result, RuleSource } from '../../lib/model';
+import { judgedChange } from '../../lib/context/facts';
 
 export function sourceText(source: RuleSource | undefined): string | null {
   if (!source) return null;
@@ -43,7 +44,7 @@ export interface JsonExtras {
 }
 
 export function toJsonObject(result: Result, extras: JsonExtras = {}) {
-  const c = result.change;
+  const c = judgedChange(result);
   const meta = c ?? result.ignored;
   const v = result.verdict;
   return {

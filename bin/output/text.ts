@@ -7,6 +7,7 @@ import { stripControl } from '../../lib/alerts/escape';
 import { compareSeverity } from '../../lib/policy/severity';
 import { sourceText } from './json';
 import type { Palette } from './colors';
+import { judgedChange } from '../../lib/context/facts';
 
 export function ruleText(rule: RuleChange): string {
   const peer = sourceText(rule.source) ?? (rule.ruleId ? `rule ${rule.ruleId}` : '?');
@@ -48,7 +49,7 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const meta = r.change ?? r.ignored;
   const time = meta?.eventTime ? safe(meta.eventTime.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')) : '?';
   const parts = [head, p.dim(time), pad(safe(meta?.eventName ?? '?'), 30)];
-  const c = r.change;
+  const c = judgedChange(r);
   if (c) {
     const group = c.groupId ?? (c.groupName ? `name:${c.groupName}` : c.resourceId ? `${c.resourceId} → ${(c.groupIds ?? []).join(',')}` : '?');
     parts.push(safe(c.groupName && c.groupId ? `${group} (${c.groupName})` : group));

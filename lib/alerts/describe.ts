@@ -13,6 +13,7 @@ import type { Alert, RemediationOutcome } from '../pipeline/ports';
 import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 import { compareSeverity } from '../policy/severity';
 import type { RuleId } from '../policy/types';
+import { judgedChange } from '../context/facts';
 
 // ---------------------------------------------------------------- ports
 
@@ -326,7 +327,7 @@ function exceptionView(e: AppliedException): ExceptionView {
 /** Builds the channel-neutral view of an alert. */
 export function describeAlert(alert: Alert): AlertView {
   const result = alert.record.result;
-  const change: Change | undefined = result.change;
+  const change: Change | undefined = judgedChange(result);
   const verdict = result.verdict;
   const findings = [...verdict.findings].sort((a, b) => compareSeverity(b.severity, a.severity)).map(findingView);
   const ruleIds: string[] = [];

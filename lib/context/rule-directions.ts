@@ -50,33 +50,48 @@ function withDirection(rule: RuleChange, direction: Direction): RuleChange {
 }
 
 /**
- * A copy of the change where every `directionUnknown` rule found by the
- * resolver has its real direction and no flag; the change itself when there
- * is nothing to resolve or the look-up failed. Never throws.
+ * The looked-up direction of the change's `directionUnknown` rules, by
+ * `sgr-` id; empty when there is nothing to resolve or the look-up failed
+ * (told to `onNote`). Never throws.
  */
-export async function resolveDirections(change: Change, resolver: RuleDirectionResolver, opts: ResolveOptions = {}): Promise<Change> {
-  if (!hasUnknownDirection(change)) return change;
+export async function lookUpDirections(change: Change, resolver: RuleDirectionResolver, opts: ResolveOptions = {}): Promise<Map<string, Direction>> {
+  const none = new Map<string, Direction>();
+  if (!hasUnknownDirection(change)) return none;
   const what = `${change.eventName} ${change.eventId}`;
   const ids = unknownDirectionIds(change);
   if (ids.length === 0) {
     opts.onNote?.(`${what}: a rule of unknown direction carries no rule id, so its direction cannot be looked up; judged as ingress`);
-    return change;
+    return none;
   }
   let found: Map<string, Direction>;
   try {
     found = await resolver.resolve(change);
   } catch (error) {
     opts.onNote?.(`${what}: could not look up the direction of ${ids.join(', ')} in ${change.groupId ?? 'the group'}: ${errorText(error)}; judged as ingress, revoked only if EC2 confirms it is ingress`);
-    return change;
+    return none;
   }
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length) {
     opts.onNote?.(`${what}: ${missing.join(', ')} not found in ${change.groupId ?? 'the group'} (removed since?); direction unknown, judged as ingress, not revoked`);
   }
-  if (missing.length === ids.length) return change;
+  return new Map(ids.flatMap((id) => (found.has(id) ? [[id, found.get(id)!] as const] : [])));
+}
+
+/** A copy of the change where each `directionUnknown` rule with a known direction has it and no flag; the change itself when none is known. */
+export function withDirections(change: Change, directions: ReadonlyMap<string, Direction>): Change {
+  if (directions.size === 0) return change;
   const rules = change.rules.map((r) => {
-    const d = r.directionUnknown && r.ruleId ? found.get(r.ruleId) : undefined;
+    const d = r.directionUnknown && r.ruleId ? directions.get(r.ruleId) : undefined;
     return d ? withDirection(r, d) : r;
   });
   return { ...change, rules };
+}
+
+/**
+ * A copy of the change where every `directionUnknown` rule found by the
+ * resolver has its real direction and no flag; the change itself when there
+ * is nothing to resolve or the look-up failed. Never throws.
+ */
+export async function resolveDirections(change: Change, resolver: RuleDirectionResolver, opts: ResolveOptions = {}): Promise<Change> {
+  return withDirections(change, await lookUpDirections(change, resolver, opts));
 }

@@ -23,6 +23,7 @@ import { findRemediatedRecord, isSelfRemediation } from './loop-guard';
 import { CHANNELS, notifyStep, type Alert, type Channel, type ChangeStore, type HistoryRecord, type Notifier, type RemediationOutcome, type Remediator, type StepName } from './ports';
 import { errorText } from './redact';
 import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
+import { judgedChange } from '../context/facts';
 
 /** The notifier of each configured channel; a channel without one is not a step of the record. */
 export type PipelineNotifiers = Partial<Record<Channel, Notifier>>;
@@ -93,7 +94,7 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     return outcome;
   }
 
-  const change: Change = result.change;
+  const change: Change = judgedChange(result);
   outcome.eventId = change.eventId;
   const self = isSelfRemediation(change, config.selfRoleArns);
 

@@ -19,7 +19,7 @@
  *   alert, not silence); its findings say so, and the plan names it by id only
  *   (never a permission built on the guess; see remediation.ts).
  */
-import type { Change, Finding, RemediationMode, RuleChange, Verdict } from '../model';
+import type { Change, ChangeOutcome, Finding, RemediationMode, RuleChange, Verdict } from '../model';
 import { opensAllPorts, portRangeOf, portsIncluded, type PortProtocol } from '../net/ports';
 import { classifySource, groupOwner } from '../net/source';
 import { compilePolicy, type CompiledPolicy } from './compile';
@@ -108,7 +108,7 @@ function eventMs(change: Change, now?: Date): number {
 }
 
 /** Judges a change. The policy is compiled once per Policy object (cached). */
-export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions = {}): Verdict {
+export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions = {}): Verdict<ChangeOutcome> {
   const cp = compilePolicy(policy);
   const mode = opts.mode ?? 'dry-run';
   const raw: Finding[] = [];

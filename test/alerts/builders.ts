@@ -1,9 +1,9 @@
 /**
  * Small builders for alert/remediation tests: a realistic Change, Finding,
- * Result, HistoryRecord and Alert with overridable parts. Independent of the
+ * ChangeResult, HistoryRecord and Alert with overridable parts. Independent of the
  * CloudTrail normaliser and the policy engine on purpose.
  */
-import type { Actor, AppliedException, Change, Finding, RemediationPlan, Result, RuleChange, Verdict } from '../../lib/model';
+import type { Actor, AppliedException, Change, Finding, RemediationPlan, ChangeOutcome, ChangeResult, Result, RuleChange, Verdict } from '../../lib/model';
 import type { Alert, HistoryRecord, RemediationOutcome } from '../../lib/pipeline/ports';
 
 export const GROUP_ID = 'sg-0123456789abcdef0';
@@ -73,7 +73,7 @@ export function plan(over: Partial<RemediationPlan> = {}): RemediationPlan {
   return { mode: 'enforce', action: 'revoke', ruleIds: ['sgr-0aaaaaaaaaaaaaaa1'], permissions: [], ...over };
 }
 
-export function verdict(over: Partial<Verdict> = {}): Verdict {
+export function verdict(over: Partial<Verdict<ChangeOutcome>> = {}): Verdict<ChangeOutcome> {
   return {
     outcome: 'violation',
     severity: 'critical',
@@ -84,7 +84,7 @@ export function verdict(over: Partial<Verdict> = {}): Verdict {
   };
 }
 
-export function result(over: { change?: Partial<Change>; verdict?: Partial<Verdict> } = {}): Result {
+export function result(over: { change?: Partial<Change>; verdict?: Partial<Verdict<ChangeOutcome>> } = {}): ChangeResult {
   return { source: 'events/x.json#0', change: change(over.change), verdict: verdict(over.verdict) };
 }
 
@@ -97,7 +97,7 @@ export function outcome(over: Partial<RemediationOutcome> = {}): RemediationOutc
 }
 
 export function alert(
-  over: { change?: Partial<Change>; verdict?: Partial<Verdict>; remediation?: RemediationOutcome; reason?: Alert['reason'] } = {},
+  over: { change?: Partial<Change>; verdict?: Partial<Verdict<ChangeOutcome>>; remediation?: RemediationOutcome; reason?: Alert['reason'] } = {},
 ): Alert {
   return { record: record(result(over)), remediation: over.remediation, reason: over.reason ?? 'violation' };
 }

@@ -17,6 +17,7 @@ import { createEc2RuleDirectionResolver } from '../../lib/context/ec2-rule-direc
 import { processRecord, processRecordWithContext, type ContextTopic } from '../../lib/process';
 import { defaultPolicy, policyFromObject } from '../../lib/policy';
 import type { Change, RuleChange } from '../../lib/model';
+import { judgedChange } from '../../lib/context/facts';
 
 const events = join(__dirname, '..', '..', 'events');
 const load = (name: string): unknown => JSON.parse(readFileSync(join(events, name), 'utf8'));
@@ -208,7 +209,10 @@ describe('processRecordWithContext: default-group-rule on records that name the 
 
     ec2.on(DescribeSecurityGroupsCommand).resolves(groups([BY_ID_GROUP, 'default']));
     const r = await processRecordWithContext('a#0', BY_ID, { policy, mode: 'enforce', context: { groupNames: createEc2GroupNameResolver() } });
-    expect(r.change).toMatchObject({ groupId: BY_ID_GROUP, groupName: 'default' });
+    // The recorded change stays as CloudTrail wrote it; the looked-up name sits beside it, naming its source.
+    expect(r.change?.groupName).toBeUndefined();
+    expect(r.context).toEqual({ groupName: { value: 'default', source: 'ec2:DescribeSecurityGroups' } });
+    expect(judgedChange(r)).toMatchObject({ groupId: BY_ID_GROUP, groupName: 'default' });
     expect(r.verdict).toMatchObject({ outcome: 'violation', severity: 'medium', remediation: { action: 'none' } });
     expect(r.verdict.findings).toEqual([expect.objectContaining({ rule: 'default-group-rule', severity: 'medium', remediation: 'alert' })]);
     expect(r.verdict.findings[0].message).toMatch(/added on the default security group sg-0a1b2c3d4e5f60012/);
@@ -217,7 +221,8 @@ describe('processRecordWithContext: default-group-rule on records that name the 
   it('another name: compliant, the name kept on the change (alerts and history show it)', async () => {
     ec2.on(DescribeSecurityGroupsCommand).resolves(groups([BY_ID_GROUP, 'bastion']));
     const r = await processRecordWithContext('a#0', BY_ID, { policy, mode: 'dry-run', context: { groupNames: createEc2GroupNameResolver() } });
-    expect(r.change?.groupName).toBe('bastion');
+    expect(r.context?.groupName).toEqual({ value: 'bastion', source: 'ec2:DescribeSecurityGroups' });
+    expect(judgedChange(r)?.groupName).toBe('bastion');
     expect(r.verdict).toMatchObject({ outcome: 'compliant', findings: [] });
   });
 
@@ -261,9 +266,16 @@ describe('processRecordWithContext: default-group-rule on records that name the 
       mode: 'dry-run',
       context: { directions: createEc2RuleDirectionResolver(), groupNames: createEc2GroupNameResolver() },
     });
-    expect(r.change).toMatchObject({ groupId: 'sg-0a1b2c3d4e5f60021', groupName: 'default' });
-    expect(r.change?.rules[0]).toMatchObject({ direction: 'ingress' });
-    expect(r.change?.rules[0].directionUnknown).toBeUndefined();
+    expect(r.change?.groupName).toBeUndefined();
+    expect(r.change?.rules[0].directionUnknown).toBe(true);
+    expect(r.context).toEqual({
+      groupName: { value: 'default', source: 'ec2:DescribeSecurityGroups' },
+      directions: { 'sgr-0a1b2c3d4e5f60211': { value: 'ingress', source: 'ec2:DescribeSecurityGroupRules' } },
+    });
+    const judged = judgedChange(r);
+    expect(judged).toMatchObject({ groupId: 'sg-0a1b2c3d4e5f60021', groupName: 'default' });
+    expect(judged?.rules[0]).toMatchObject({ direction: 'ingress' });
+    expect(judged?.rules[0].directionUnknown).toBeUndefined();
     expect(r.verdict.findings.map((f) => f.rule)).toContain('default-group-rule');
     expect(r.verdict).toMatchObject({ severity: 'critical', remediation: { action: 'revoke', ruleIds: ['sgr-0a1b2c3d4e5f60211'] } });
     expect(ec2).toHaveReceivedCommandTimes(DescribeSecurityGroupRulesCommand, 1);

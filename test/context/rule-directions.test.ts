@@ -16,6 +16,7 @@ import { processRecord, processRecordWithContext } from '../../lib/process';
 import { defaultPolicy } from '../../lib/policy';
 import { evaluate } from '../../lib/policy/evaluate';
 import type { Change, Direction, RuleChange } from '../../lib/model';
+import { judgedChange } from '../../lib/context/facts';
 
 const GROUP = 'sg-0a1b2c3d4e5f60050';
 const EGRESS_ID = 'sgr-0a1b2c3d4e5f60501';
@@ -213,7 +214,9 @@ describe('processRecordWithContext on the shipped events', () => {
     ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: EGRESS_ID, GroupId: GROUP, IsEgress: true }] });
     const r = await processRecordWithContext('e#0', egressEvent, { policy, mode: 'dry-run', context: { directions: createEc2RuleDirectionResolver() } });
     expect(r.verdict).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [] });
-    expect(r.change?.rules[0]).toMatchObject({ direction: 'egress' });
+    expect(r.change?.rules[0]).toMatchObject({ direction: 'ingress', directionUnknown: true });
+    expect(r.context).toEqual({ directions: { [EGRESS_ID]: { value: 'egress', source: 'ec2:DescribeSecurityGroupRules' } } });
+    expect(judgedChange(r)?.rules[0]).toMatchObject({ direction: 'egress' });
   });
 
   it('with the EC2 resolver: Describe says ingress → the SSH rule is planned for revoke, by its id only', async () => {

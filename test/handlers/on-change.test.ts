@@ -20,6 +20,7 @@ import { buildDeps, createHandler, type CloudTrailEvent } from '../../handlers/o
 import { createSsmSlackNotifier } from '../../handlers/slack-webhook';
 import { ConfigError } from '../../lib/pipeline/config';
 import type { Notifier } from '../../lib/pipeline/ports';
+import { judgedChange } from '../../lib/context/facts';
 
 const fixture = (name: string): CloudTrailEvent => JSON.parse(readFileSync(join(__dirname, 'fixtures', name), 'utf8'));
 const WORLD = 'authorize-world-all-ports.eventbridge.json'; // account 626708301729, eu-west-1, sgr-0c609e6f9cdaf10ea
@@ -188,10 +189,12 @@ describe('onChange handler', () => {
     expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
     expect(slackBodies).toHaveLength(0);
-    // The stored change carries the looked-up direction.
+    // The stored record keeps the recorded change and, apart, the looked-up direction naming its source.
     const stored = await buildDeps(e).pipeline.store.get('c0ffee00-0000-4000-8000-000000000001');
-    expect(stored?.result.change?.rules[0]).toMatchObject({ direction: 'egress', ruleId: EGRESS_RULE });
-    expect(stored?.result.change?.rules[0].directionUnknown).toBeUndefined();
+    expect(stored?.result.context?.directions).toEqual({ [EGRESS_RULE]: { value: 'egress', source: 'ec2:DescribeSecurityGroupRules' } });
+    const judged = stored && judgedChange(stored.result);
+    expect(judged?.rules[0]).toMatchObject({ direction: 'egress', ruleId: EGRESS_RULE });
+    expect(judged?.rules[0].directionUnknown).toBeUndefined();
   });
 
   it('ModifySecurityGroupRules when Describe is denied: alerted as ingress (saying so), the egress rule never revoked, the failure logged', async () => {
@@ -238,7 +241,8 @@ describe('onChange handler', () => {
     expect(message).toMatch(/sg-b0673be3 \(default\)/);
     expect(slackBodies).toHaveLength(1);
     const stored = await buildDeps(e).pipeline.store.get('c0ffee00-0000-4000-8000-0000000000d1');
-    expect(stored?.result.change).toMatchObject({ groupId: 'sg-b0673be3', groupName: 'default' });
+    expect(stored?.result.context?.groupName).toEqual({ value: 'default', source: 'ec2:DescribeSecurityGroups' });
+    expect(stored && judgedChange(stored.result)).toMatchObject({ groupId: 'sg-b0673be3', groupName: 'default' });
     expect(stored?.result.verdict.findings.map((f) => f.rule)).toEqual(['default-group-rule']);
     // A second change to the same group in the same container: the name comes from the cache.
     await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d2'), context);

@@ -1,5 +1,5 @@
 /** Small builders of Results as the core produces them, for store and pipeline tests. */
-import type { Change, Finding, Result, RuleChange, Severity, Verdict } from '../../lib/model';
+import type { Change, ChangeResult, Finding, Result, RuleChange, Severity, Verdict } from '../../lib/model';
 import type { HistoryRecord } from '../../lib/pipeline/ports';
 
 export const ACCOUNT = '111122223333';
@@ -29,7 +29,7 @@ export function finding(rule: string, severity: Severity, remediation: 'revoke' 
   return { rule, severity, message: `${rule} fired`, remediation, ...(target ? { target } : {}) };
 }
 
-export function violation(over: Partial<Change> = {}, opts: { severity?: Severity; revoke?: string[]; rule?: string; mode?: Verdict['remediation']['mode'] } = {}): Result {
+export function violation(over: Partial<Change> = {}, opts: { severity?: Severity; revoke?: string[]; rule?: string; mode?: Verdict['remediation']['mode'] } = {}): ChangeResult {
   const c = change(over);
   const severity = opts.severity ?? 'critical';
   const revoke = opts.revoke ?? ['sgr-0aaa'];
@@ -46,7 +46,7 @@ export function violation(over: Partial<Change> = {}, opts: { severity?: Severit
   };
 }
 
-export function compliant(over: Partial<Change> = {}): Result {
+export function compliant(over: Partial<Change> = {}): ChangeResult {
   const c = change({ rules: [{ ...sshRule(), source: { kind: 'cidr4', cidr: '10.0.0.0/8' } }], ...over });
   return {
     source: `test#${c.eventId}`,
