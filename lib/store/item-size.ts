@@ -62,7 +62,8 @@ export const jsonBytes = (value: unknown): number => Buffer.byteLength(JSON.stri
 
 /** The result without the change's rules and with only the first `findings` findings. */
 function head(result: Result, findings: number, keepLists: boolean): Result {
-  const out: Result = { ...result, verdict: { ...result.verdict, findings: result.verdict.findings.slice(0, findings) } };
+  // Same outcome as the input, so the same member of the Result union (TS cannot see that through the spread).
+  const out = { ...result, verdict: { ...result.verdict, findings: result.verdict.findings.slice(0, findings) } } as Result;
   if (result.change) out.change = { ...result.change, rules: [] };
   if (!keepLists) {
     // Even without findings the head is too large: its other lists stay in the gzipped copy only.
@@ -86,7 +87,7 @@ function largest(max: number, fits: (n: number) => boolean): number {
 
 function capped(result: Result, keep: number): Result {
   const v = result.verdict;
-  const out: Result = { ...result, verdict: { ...v, findings: v.findings.slice(0, keep), exceptions: v.exceptions.slice(0, keep) } };
+  const out = { ...result, verdict: { ...v, findings: v.findings.slice(0, keep), exceptions: v.exceptions.slice(0, keep) } } as Result;
   if (result.change) out.change = { ...result.change, rules: result.change.rules.slice(0, keep) };
   return out;
 }
