@@ -24,7 +24,7 @@ import { jsonLines, runCli } from '../cli/run-cli';
 const GROUP = 'sg-0b1b2c3d4e5f60500';
 
 /** An AuthorizeSecurityGroupIngress opening `n` ports to the world, with the rule ids EC2 returned. */
-export function bigAuthorize(n: number, eventId = 'big-00000000-0000-4000-8000-000000000500'): Record<string, unknown> {
+function bigAuthorize(n: number, eventId = 'big-00000000-0000-4000-8000-000000000500'): Record<string, unknown> {
   const port = (i: number) => 10000 + i;
   const description = (i: number) =>
     `temporary vendor access for ticket OPS-${1000 + i}: partner monitoring probes during the datacentre migration, approved by the network team, remove after cut-over`;
