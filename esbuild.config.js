@@ -25,10 +25,10 @@ const esbuild = require('esbuild');
 
 const DEFAULT_POLICY = 'lib/policy/default-policy.yml';
 
-/** Loads lib/policy/load.ts through esbuild (it is TypeScript) and returns its parsePolicy. */
-function loadPolicyParser(serviceDir) {
+/** Loads a TypeScript module of the project (bundled with esbuild, in memory) and returns its exports. */
+function loadTsModule(serviceDir, file) {
   const out = esbuild.buildSync({
-    entryPoints: [path.join(serviceDir, 'lib/policy/load.ts')],
+    entryPoints: [path.join(serviceDir, file)],
     bundle: true,
     platform: 'node',
     format: 'cjs',
@@ -37,10 +37,15 @@ function loadPolicyParser(serviceDir) {
     logLevel: 'silent',
     loader: { '.yml': 'text' },
   });
-  const m = new Module(path.join(serviceDir, 'lib/policy/load.bundled.js'));
+  const m = new Module(path.join(serviceDir, file.replace(/\.ts$/, '.bundled.js')));
   m.paths = Module._nodeModulePaths(serviceDir);
   m._compile(out.outputFiles[0].text, m.id);
-  return m.exports.parsePolicy;
+  return m.exports;
+}
+
+/** lib/policy/load.ts's parsePolicy. */
+function loadPolicyParser(serviceDir) {
+  return loadTsModule(serviceDir, 'lib/policy/load.ts').parsePolicy;
 }
 
 /**
@@ -149,10 +154,16 @@ module.exports = (serverless) => {
     packager: 'npm',
     loader: { '.yml': 'text' },
     legalComments: 'none',
+    // One plain build per package, no esbuild context: serverless-esbuild never disposes a
+    // context whose first build failed (a bad policy), and its live esbuild child process kept
+    // `osls package` from ever exiting after printing the error. Nothing here uses watch mode.
+    skipRebuild: true,
     plugins: [policyPlugin(serviceDir, policyFile), sdkSchemaPlugin()],
   };
 };
 
 module.exports.policyPlugin = policyPlugin;
+module.exports.compilePolicy = compilePolicy;
+module.exports.loadTsModule = loadTsModule;
 module.exports.sdkSchemaPlugin = sdkSchemaPlugin;
 module.exports.inlineSchemaKeys = inlineSchemaKeys;

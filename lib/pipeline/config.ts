@@ -70,56 +70,95 @@ export function parseSeverity(value: string | undefined, name = 'MIN_ALERT_SEVER
   throw new ConfigError([message]);
 }
 
-function parseDays(value: string | undefined, problems: string[]): number {
+function parseDays(value: string | undefined, problems: string[], name = 'RETENTION_DAYS'): number {
   const v = (value ?? '').trim();
   if (v === '') return DEFAULT_RETENTION_DAYS;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 36_500) {
-    problems.push(`RETENTION_DAYS is ${quote(v)}; expected a whole number of days from 1 to 36500`);
+    problems.push(`${name} is ${quote(v)}; expected a whole number of days from 1 to 36500`);
     return DEFAULT_RETENTION_DAYS;
   }
   return n;
 }
 
+/** SSM parameter names: these characters, and no `aws`/`ssm` prefix (reserved by AWS). */
+const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
+
+/**
+ * The NAME of the SSM SecureString holding the Slack webhook: a plain name (`sgwatch-slack`)
+ * or a path (`/sgwatch/slack`). A URL is refused without echoing it (it may be the webhook).
+ */
+export function parseSsmParameterName(value: string | undefined, name = 'SLACK_WEBHOOK_PARAMETER', problems: string[] = []): string | undefined {
+  const v = (value ?? '').trim();
+  if (v === '') return undefined;
+  const expected = 'expected the NAME of an SSM SecureString parameter holding the webhook, such as /sgwatch/slack-webhook';
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v) || /hooks\.slack\.com/i.test(v)) {
+    problems.push(`${name} looks like a URL; ${expected}, never the webhook itself`);
+  } else if (v.startsWith('arn:')) {
+    problems.push(`${name} is ${quote(v)}, an ARN; ${expected}`);
+  } else if (!SSM_NAME.test(v) || /\/\/|\/$/.test(v) || (v.includes('/') && !v.startsWith('/'))) {
+    problems.push(`${name} is ${quote(v)}; ${expected} (letters, digits, _ . - and /; a path starts with / and has no empty level)`);
+  } else if (/^\/?(aws|ssm)/i.test(v)) {
+    problems.push(`${name} is ${quote(v)}; names starting with aws or ssm are reserved by AWS; ${expected}`);
+  } else {
+    return v;
+  }
+  return undefined;
+}
+
+/** `/name` for the parameter's ARN (`arn:...:parameter/name`), whether the name has its leading `/` or not. */
+export function ssmParameterArnPath(name: string): string {
+  return `/${name.replace(/^\//, '')}`;
+}
+
 const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)\/\S+$/;
 /** An SNS topic ARN, standard or FIFO (any partition): what ALERT_TOPIC_ARN and the SNS notifier accept. */
 export const TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
-const SSM_NAME = /^[A-Za-z0-9_.\-/]{1,2048}$/;
+/**
+ * The serverless.yml stage parameters that set the Lambda's environment, by variable.
+ * `osls package` checks the resolved environment with parseHandlerConfig itself, naming
+ * these parameters in its messages (scripts/serverless-sgwatch.js), so a bad value fails
+ * the package instead of every cold start.
+ */
+export const STAGE_PARAMETERS: Readonly<Record<string, string>> = {
+  REMEDIATION_MODE: 'remediationMode',
+  MIN_ALERT_SEVERITY: 'minAlertSeverity',
+  RETENTION_DAYS: 'retentionDays',
+  SLACK_WEBHOOK_PARAMETER: 'slackWebhookParameter',
+  POLICY_FILE: 'policyFile',
+  SGWATCH_STORE: 'storeKind',
+  CONSOLE_ALERTS: 'consoleAlerts',
+};
 
-/** The Lambda's configuration from its environment (see serverless.yml). */
-export function parseHandlerConfig(env: Env = process.env): HandlerConfig {
+/**
+ * The Lambda's configuration from its environment (see serverless.yml). `label` names a
+ * variable in messages (default: the variable itself; at package time: its stage parameter).
+ */
+export function parseHandlerConfig(env: Env = process.env, label: (variable: string) => string = (v) => v): HandlerConfig {
   const problems: string[] = [];
   const storeText = (env.SGWATCH_STORE ?? '').trim() || 'dynamodb';
-  if (storeText !== 'dynamodb' && storeText !== 'memory') problems.push(`SGWATCH_STORE is ${quote(storeText)}; expected dynamodb or memory`);
+  if (storeText !== 'dynamodb' && storeText !== 'memory') problems.push(`${label('SGWATCH_STORE')} is ${quote(storeText)}; expected dynamodb or memory`);
   const store = storeText === 'memory' ? 'memory' : 'dynamodb';
   const tableName = (env.TABLE_NAME ?? '').trim();
-  if (!tableName && store === 'dynamodb') problems.push('TABLE_NAME is not set; expected the DynamoDB table name');
+  if (!tableName && store === 'dynamodb') problems.push(`${label('TABLE_NAME')} is not set; expected the DynamoDB table name`);
   const dynamodbEndpoint = (env.DYNAMODB_ENDPOINT ?? '').trim() || undefined;
-  if (dynamodbEndpoint && !/^https?:\/\/[^\s/]+/.test(dynamodbEndpoint)) problems.push(`DYNAMODB_ENDPOINT is ${quote(dynamodbEndpoint)}; expected a URL such as http://127.0.0.1:8000`);
+  if (dynamodbEndpoint && !/^https?:\/\/[^\s/]+/.test(dynamodbEndpoint)) problems.push(`${label('DYNAMODB_ENDPOINT')} is ${quote(dynamodbEndpoint)}; expected a URL such as http://127.0.0.1:8000`);
   const consoleText = (env.CONSOLE_ALERTS ?? '').trim().toLowerCase();
-  if (!['', 'true', 'false', '1', '0'].includes(consoleText)) problems.push(`CONSOLE_ALERTS is ${quote(consoleText)}; expected true or false`);
+  if (!['', 'true', 'false', '1', '0'].includes(consoleText)) problems.push(`${label('CONSOLE_ALERTS')} is ${quote(consoleText)}; expected true or false`);
   const consoleAlerts = consoleText === 'true' || consoleText === '1';
   const topicArn = (env.ALERT_TOPIC_ARN ?? '').trim() || undefined;
-  if (topicArn && !TOPIC_ARN.test(topicArn)) problems.push(`ALERT_TOPIC_ARN is ${quote(topicArn)}; expected an SNS topic ARN`);
-  const slackWebhookParameter = (env.SLACK_WEBHOOK_PARAMETER ?? '').trim() || undefined;
-  if (slackWebhookParameter) {
-    if (/^https?:/i.test(slackWebhookParameter)) {
-      // Never echo it: it may be the webhook itself.
-      problems.push('SLACK_WEBHOOK_PARAMETER looks like a URL; it must be the NAME of an SSM SecureString parameter holding the webhook, never the webhook');
-    } else if (!SSM_NAME.test(slackWebhookParameter) || !slackWebhookParameter.startsWith('/')) {
-      problems.push(`SLACK_WEBHOOK_PARAMETER is ${quote(slackWebhookParameter)}; expected an SSM parameter name starting with /, such as /sgwatch/slack-webhook`);
-    }
-  }
+  if (topicArn && !TOPIC_ARN.test(topicArn)) problems.push(`${label('ALERT_TOPIC_ARN')} is ${quote(topicArn)}; expected an SNS topic ARN`);
+  const slackWebhookParameter = parseSsmParameterName(env.SLACK_WEBHOOK_PARAMETER, label('SLACK_WEBHOOK_PARAMETER'), problems);
   const selfRoleArns = (env.SELF_ROLE_ARNS ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  for (const arn of selfRoleArns) if (!ARN.test(arn)) problems.push(`SELF_ROLE_ARNS holds ${quote(arn)}; expected IAM role ARNs separated by commas`);
-  const mode = parseMode(env.REMEDIATION_MODE, 'REMEDIATION_MODE', problems);
-  const minAlertSeverity = parseSeverity(env.MIN_ALERT_SEVERITY, 'MIN_ALERT_SEVERITY', problems);
-  const retentionDays = parseDays(env.RETENTION_DAYS, problems);
+  for (const arn of selfRoleArns) if (!ARN.test(arn)) problems.push(`${label('SELF_ROLE_ARNS')} holds ${quote(arn)}; expected IAM role ARNs separated by commas`);
+  const mode = parseMode(env.REMEDIATION_MODE, label('REMEDIATION_MODE'), problems);
+  const minAlertSeverity = parseSeverity(env.MIN_ALERT_SEVERITY, label('MIN_ALERT_SEVERITY'), problems);
+  const retentionDays = parseDays(env.RETENTION_DAYS, problems, label('RETENTION_DAYS'));
   if (mode === 'enforce' && selfRoleArns.length === 0) {
-    problems.push('REMEDIATION_MODE is enforce but SELF_ROLE_ARNS is empty; sgwatch must know its own role to recognise its own revokes (loop guard)');
+    problems.push(`${label('REMEDIATION_MODE')} is enforce but ${label('SELF_ROLE_ARNS')} is empty; sgwatch must know its own role to recognise its own revokes (loop guard)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return {

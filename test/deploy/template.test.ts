@@ -19,7 +19,10 @@ const root = join(__dirname, '..', '..');
 const outDir = join(root, '.serverless', 'template-test');
 const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 // Everything the package is built from: a change to any of these repackages.
-const inputs = ['serverless.yml', 'esbuild.config.js', 'package-lock.json', 'lib', 'handlers'];
+const inputs = ['serverless.yml', 'esbuild.config.js', 'package-lock.json', 'lib', 'handlers', 'scripts', 'test/deploy/template.test.ts'];
+// A Slack parameter without its leading `/`: its grant must still be that one parameter's ARN.
+const SLACK_PARAMETER = 'sgwatch-slack-webhook';
+const packageEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY', AWS_SECRET_ACCESS_KEY: 'package-only', SLS_TELEMETRY_DISABLED: '1' };
 
 function newest(path: string): number {
   const st = statSync(path);
@@ -39,9 +42,9 @@ function fresh(): boolean {
 
 beforeAll(async () => {
   if (!fresh()) {
-    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1'], {
+    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=slackWebhookParameter=${SLACK_PARAMETER}`], {
       cwd: root,
-      env: { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY', AWS_SECRET_ACCESS_KEY: 'package-only', SLS_TELEMETRY_DISABLED: '1' },
+      env: packageEnv,
       timeout: 120_000,
     });
     mkdirSync(outDir, { recursive: true });
@@ -170,11 +173,52 @@ describe('packaged template', () => {
     expect(JSON.stringify(template)).not.toMatch(/hooks\.slack\.com/);
   });
 
+  it('the Slack webhook grant is the one parameter named (its ARN path has one leading /), decrypt only through SSM for it', () => {
+    const arn = `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${SLACK_PARAMETER}`;
+    const policy = resources.SlackWebhookPolicy;
+    expect(policy.Condition).toBe('HasSlack');
+    expect(template.Conditions.HasSlack).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [SLACK_PARAMETER, ''] }] });
+    const [read, decrypt] = policy.Properties.PolicyDocument.Statement;
+    expect(read).toEqual({ Sid: 'ReadSlackWebhook', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': arn } });
+    expect(decrypt.Action).toEqual(['kms:Decrypt']);
+    expect(decrypt.Condition.StringEquals['kms:EncryptionContext:PARAMETER_ARN']).toEqual({ 'Fn::Sub': arn });
+    expect(resources.OnChangeLambdaFunction.Properties.Environment.Variables.SLACK_WEBHOOK_PARAMETER).toBe(SLACK_PARAMETER);
+  });
+
   it('the zipped bundle is at most 1 MB', () => {
     const size = statSync(join(outDir, 'onChange.zip')).size;
     expect(size).toBeGreaterThan(50_000); // it really holds the bundle
     expect(size).toBeLessThanOrEqual(1024 * 1024);
   });
+});
+
+/** `osls package` with one bad stage parameter: it must fail fast (no hang), naming the parameter, the value and what is expected. */
+async function packageWith(param: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    execFile('timeout', ['60', 'npx', 'osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=${param}`], { cwd: root, env: packageEnv, timeout: 70_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, output: stdout + stderr });
+    });
+  });
+}
+
+describe('osls package refuses bad stage parameters (after packaging)', () => {
+  const SECRET = '/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX';
+  it.each([
+    ['remediationMode=enforc', 'parameter remediationMode is "enforc"; expected one of off, dry-run, enforce'],
+    ['minAlertSeverity=hgih', 'parameter minAlertSeverity is "hgih"; expected one of info, low, medium, high, critical'],
+    ['retentionDays=forever', 'parameter retentionDays is "forever"; expected a whole number of days from 1 to 36500'],
+    [`slackWebhookParameter=https://hooks.slack.com${SECRET}`, 'parameter slackWebhookParameter looks like a URL; expected the NAME of an SSM SecureString parameter'],
+    ['slackWebhookParameter=sgwatch/slack', 'parameter slackWebhookParameter is "sgwatch/slack"; expected the NAME of an SSM SecureString parameter'],
+    ['policyFile=test/fixtures/policies/bad-severity.yml', 'parameter policyFile: invalid policy test/fixtures/policies/bad-severity.yml: test/fixtures/policies/bad-severity.yml: rules.public-all-ports.severity: expected one of info|low|medium|high|critical, got "hgih"'],
+    ['policyFile=nope/missing.yml', 'parameter policyFile: policyFile nope/missing.yml: no such file'],
+  ])('%s', async (param, message) => {
+    const { code, output } = await packageWith(param);
+    expect(code, output).toBe(1); // not 124: timeout's code for the hang it used to be
+    expect(output).toContain('sgwatch: invalid stage parameters');
+    expect(output).toContain(message);
+    expect(output).not.toMatch(/\n\s+at \S+ \(/); // no stack trace
+    expect(output).not.toContain(SECRET); // a webhook given by mistake is never echoed
+  }, 80_000);
 });
 
 describe('osls invoke local --stage local (after packaging)', () => {
@@ -192,5 +236,7 @@ describe('osls invoke local --stage local (after packaging)', () => {
     expect(output).toMatch(/"alert": "violation"/);
     expect(output).toMatch(/public-all-ports/); // the console alert
     expect(output).toMatch(/"level":"INFO","message":"change processed"/); // Powertools JSON log line
+    // The local stage is no account: no account guard that refuses look-ups for "another" account.
+    expect(output).not.toMatch(/these credentials see account|000000000000/);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, evaluate, loadPolicyFile, parsePolicy, policyFromObject, PolicyError, policyToYaml, RULE_IDS } from '../../lib/policy';
 import { change, rule } from './builders';
 
@@ -145,6 +145,7 @@ describe('validation messages name the file, the path and what is expected', () 
 
 describe('loadPolicyFile', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sgwatch-policy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('loads a file', () => {
     const file = join(dir, 'ok.yml');
