@@ -27,10 +27,8 @@ import { createDynamoStore } from '../lib/store/dynamodb';
 import { createMemoryStore } from '../lib/store/memory';
 import { createConsoleNotifier } from '../lib/alerts/console';
 import { createSnsNotifier } from '../lib/alerts/sns';
-import { createEc2Remediator } from '../lib/remediate/ec2';
-import { createEc2RuleDirectionResolver } from '../lib/context/ec2-rule-directions';
-import { createEc2GroupNameResolver } from '../lib/context/ec2-group-names';
-import { regionalEc2Clients } from '../lib/context/ec2-clients';
+import { wireEc2 } from '../lib/wiring/ec2';
+import { composeJudgeAndAct } from '../lib/wiring/judge-and-act';
 import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
 import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
 import { createSsmSlackNotifier } from './slack-webhook';
@@ -56,38 +54,21 @@ export interface HandlerResult {
   remediation: string;
 }
 
-/** Builds the real dependencies from the environment (see serverless.yml). */
+/** Builds the real dependencies from the environment (see serverless.yml), through the one composition root. */
 export function buildDeps(env: Record<string, string | undefined> = process.env, logger = new Logger({ serviceName: 'sgwatch' })): HandlerDeps {
   const config = parseHandlerConfig(env);
-  const policy = bundledPolicy(config.policyFile);
   const notifiers: PipelineNotifiers = {};
   if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
   if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
   if (config.slackWebhookParameter) notifiers.slack = createSsmSlackNotifier({ parameterName: config.slackWebhookParameter });
-  const selfAccount = config.selfRoleArns[0]?.split(':')[4];
-  // One EC2 client per region, shared by the look-ups and the remediator; built on first use.
-  const clientForRegion = regionalEc2Clients();
-  const account = selfAccount ? { accountId: selfAccount } : {};
-  return {
-    config,
-    policy,
-    logger,
-    // Built once per container: the group-name cache lives as long as the container.
-    context: {
-      directions: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
-      groupNames: createEc2GroupNameResolver({ clientForRegion, ...account }),
-    },
-    pipeline: {
-      store:
-        config.store === 'memory'
-          ? createMemoryStore()
-          : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) }),
-      notifiers,
-      remediator: config.mode === 'enforce' ? createEc2Remediator({ clientForRegion, ...account }) : undefined,
-      config,
-      logger: pipelineLogger(logger),
-    },
-  };
+  const store =
+    config.store === 'memory'
+      ? createMemoryStore()
+      : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+  // The account guard: the function's own account, from its role ARN. Built once per container (the group-name cache with it).
+  const ec2 = wireEc2({ accountId: config.selfRoleArns[0]?.split(':')[4] });
+  const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger) });
+  return { config, policy: bundledPolicy(config.policyFile), logger, context, pipeline };
 }
 
 /** Powertools' Logger as the pipeline's logger (structured JSON lines). */

@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { RemediationMode, Severity } from '../../lib/model';
 import type { ChangeStore } from '../../lib/pipeline/ports';
 import type { PipelineDeps, PipelineNotifiers } from '../../lib/pipeline/run';
-import { DEFAULT_RETENTION_DAYS } from '../../lib/pipeline/config';
+import { DEFAULT_RETENTION_DAYS, TOPIC_ARN } from '../../lib/pipeline/config';
+import type { ContextResolvers } from '../../lib/process';
+import { errorText } from '../../lib/context/error-text';
 import { UserError } from './errors';
 
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
@@ -66,32 +68,54 @@ export async function openStore(flags: StoreFlags): Promise<OpenStore> {
   }
 }
 
-export async function openLocalPipeline(flags: LocalPipelineFlags, mode: RemediationMode): Promise<{ deps: PipelineDeps; where: string; close(): Promise<void> }> {
+export interface LocalPipeline {
+  deps: PipelineDeps;
+  /** The EC2 look-ups of --describe; undefined judges offline. */
+  context?: ContextResolvers;
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The CLI's adapters, assembled by the same composition root as the Lambda
+ * (lib/wiring/judge-and-act.ts). With --remediate enforce the remediator has
+ * the Lambda's account guard: the account is the caller's (STS
+ * GetCallerIdentity), and records of other accounts are refused, not
+ * revoked in the wrong account and misreported as already gone.
+ */
+export async function openLocalPipeline(flags: LocalPipelineFlags, mode: RemediationMode, opts: { describe?: boolean } = {}): Promise<LocalPipeline> {
   const notifiers: PipelineNotifiers = {};
   if (flags.slackWebhook) {
-    if (!/^https:\/\//.test(flags.slackWebhook) && !/^http:\/\/(127\.0\.0\.1|localhost|\[::1\])[:/]/.test(flags.slackWebhook)) {
-      throw new UserError('--slack-webhook must be an https:// URL (http:// only for localhost)');
+    const { checkWebhookUrl, createSlackNotifier } = await import('../../lib/alerts/slack');
+    try {
+      checkWebhookUrl(flags.slackWebhook);
+    } catch (err) {
+      throw new UserError(`--slack-webhook: ${errorText(err)}`);
     }
-    const { createSlackNotifier } = await import('../../lib/alerts/slack');
     notifiers.slack = createSlackNotifier({ webhookUrl: flags.slackWebhook });
   }
   if (flags.snsTopic) {
-    if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+(\.fifo)?$/.test(flags.snsTopic)) throw new UserError(`--sns-topic: not an SNS topic ARN: ${flags.snsTopic}`);
+    if (!TOPIC_ARN.test(flags.snsTopic)) throw new UserError(`--sns-topic: not an SNS topic ARN: ${flags.snsTopic}`);
     const { createSnsNotifier } = await import('../../lib/alerts/sns');
     notifiers.sns = createSnsNotifier({ topicArn: flags.snsTopic });
   }
   if (flags.consoleAlerts) notifiers.console = (await import('../../lib/alerts/console')).createConsoleNotifier({ write: (line) => process.stderr.write(line + '\n') });
+  const lookUps = Boolean(opts.describe);
+  // The EC2 side (and the SDK) is loaded only for --describe or enforce.
+  const ec2 = lookUps || mode === 'enforce' ? (await import('../../lib/wiring/ec2')).wireEc2({ accountId: mode === 'enforce' ? await enforceAccount() : undefined }) : undefined;
   const opened = await openStore(flags);
-  const deps: PipelineDeps = {
-    store: opened.store,
-    notifiers,
-    remediator: mode === 'enforce' ? (await import('../../lib/remediate/ec2')).createEc2Remediator() : undefined,
-    config: {
-      mode,
-      minAlertSeverity: flags.minAlertSeverity,
-      selfRoleArns: flags.selfRole ?? [],
-      retentionDays: DEFAULT_RETENTION_DAYS,
-    },
-  };
-  return { deps, where: opened.where, close: opened.close };
+  const config = { mode, minAlertSeverity: flags.minAlertSeverity, selfRoleArns: flags.selfRole ?? [], retentionDays: DEFAULT_RETENTION_DAYS };
+  const { composeJudgeAndAct } = await import('../../lib/wiring/judge-and-act');
+  const { context, pipeline } = composeJudgeAndAct({ config, store: opened.store, notifiers, ec2, lookUps });
+  return { deps: pipeline, context, where: opened.where, close: opened.close };
+}
+
+/** The account the user's credentials belong to: the only one enforce may revoke in. */
+async function enforceAccount(): Promise<string> {
+  const { callerAccount } = await import('../../lib/wiring/caller-account');
+  try {
+    return await callerAccount();
+  } catch (err) {
+    throw new UserError(`--remediate enforce: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`);
+  }
 }

@@ -5,7 +5,6 @@
 import type { RemediationMode, Severity } from '../../lib/model';
 import { severityAtLeast } from '../../lib/policy/severity';
 import { replayResults } from '../../lib/replay';
-import type { ContextResolvers } from '../../lib/process';
 import { palette, useColor } from '../output/colors';
 import { toJsonLine } from '../output/json';
 import { Progress, countInputFiles } from '../output/progress';
@@ -46,9 +45,9 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   let failHit = false;
   let invalid = false;
   let stepFailures = 0;
-  const pipeline = await openLocalPipeline(flags, mode);
   // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
-  const context = flags.describe ? await describeContext() : undefined;
+  const pipeline = await openLocalPipeline(flags, mode, { describe: flags.describe });
+  const context = pipeline.context;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   try {
@@ -97,22 +96,6 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (invalid) return 2;
   if (stepFailures) return 3;
   return failHit ? 1 : 0;
-}
-
-/** The EC2 look-ups behind --describe, sharing one EC2 client per region. */
-async function describeContext(): Promise<ContextResolvers> {
-  const [{ EC2Client }, { createEc2RuleDirectionResolver }, { createEc2GroupNameResolver }] = await Promise.all([
-    import('@aws-sdk/client-ec2'),
-    import('../../lib/context/ec2-rule-directions'),
-    import('../../lib/context/ec2-group-names'),
-  ]);
-  const clients = new Map<string, InstanceType<typeof EC2Client>>();
-  const clientForRegion = (region: string) => {
-    let c = clients.get(region);
-    if (!c) clients.set(region, (c = new EC2Client({ region, maxAttempts: 5 })));
-    return c;
-  };
-  return { directions: createEc2RuleDirectionResolver({ clientForRegion }), groupNames: createEc2GroupNameResolver({ clientForRegion }) };
 }
 
 function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {

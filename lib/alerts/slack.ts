@@ -199,7 +199,8 @@ export class SlackDeliveryError extends Error {
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
-function checkWebhookUrl(raw: string): URL {
+/** The one webhook URL check (the CLI's --slack-webhook and the Lambda's SSM-held URL): https, or plain http to loopback. Never echoes the URL. */
+export function checkWebhookUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);

@@ -1,0 +1,33 @@
+/**
+ * Everything sgwatch asks of or does to EC2, built once over one EC2 client
+ * per region: the look-ups of what CloudTrail does not record (rule
+ * directions, group names) and the remediator. `accountId` is the account
+ * whose groups the credentials see; a change of another account is neither
+ * looked up nor revoked (a revoke sent to the wrong account would come back
+ * "not found" and be misreported as already gone). The Lambda and the CLI
+ * both build their EC2 side here.
+ */
+import type { ContextResolvers } from '../process';
+import type { Remediator } from '../pipeline/ports';
+import { regionalEc2Clients } from '../context/ec2-clients';
+import { createEc2RuleDirectionResolver } from '../context/ec2-rule-directions';
+import { createEc2GroupNameResolver } from '../context/ec2-group-names';
+import { createEc2Remediator } from '../remediate/ec2';
+
+export interface Ec2Wiring {
+  /** The EC2 look-ups (read-only); the group-name cache lives as long as this object. */
+  context: ContextResolvers;
+  remediator: Remediator;
+}
+
+export function wireEc2(opts: { accountId?: string } = {}): Ec2Wiring {
+  const clientForRegion = regionalEc2Clients();
+  const account = opts.accountId ? { accountId: opts.accountId } : {};
+  return {
+    context: {
+      directions: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
+      groupNames: createEc2GroupNameResolver({ clientForRegion, ...account }),
+    },
+    remediator: createEc2Remediator({ clientForRegion, ...account }),
+  };
+}
