@@ -131,15 +131,17 @@ describe('validation messages name the file, the path and what is expected', () 
   });
 
   it('every problem is listed, one line each, in the error message', () => {
+    let thrown: unknown;
     try {
       parsePolicy('adminPorts: [x]\ntrustedCidrs: [nope]\nrules: {public-admin-port: {severity: hgih}}\n', 'many.yml');
-      throw new Error('expected a PolicyError');
     } catch (err) {
-      const e = err as PolicyError;
-      expect(e.problems).toHaveLength(3);
-      expect(e.message.split('\n')).toEqual(e.problems);
-      for (const p of e.problems) expect(p.startsWith('many.yml: ')).toBe(true);
+      thrown = err;
     }
+    expect(thrown).toBeInstanceOf(PolicyError);
+    const e = thrown as PolicyError;
+    expect(e.problems).toHaveLength(3);
+    expect(e.message.split('\n')).toEqual(e.problems);
+    for (const p of e.problems) expect(p.startsWith('many.yml: ')).toBe(true);
   });
 });
 

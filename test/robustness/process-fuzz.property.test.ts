@@ -233,11 +233,22 @@ describe('processRecord never throws on malformed records', () => {
     expect(SAMPLES.length).toBeGreaterThan(50);
   });
 
-  it('every unmutated sample gives a valid Result', () => {
-    for (const [i, rec] of SAMPLES.entries()) checkResult(processRecord(`s#${i}`, structuredClone(rec), { policy: policies[0], mode: 'enforce' }), `s#${i}`);
+  it('every unmutated sample gives a valid Result, and nearly all of them are judged', () => {
+    // Without this, the fuzz below would pass if every record came back `invalid`.
+    const outcomes = new Map<string, number>();
+    for (const [i, rec] of SAMPLES.entries()) {
+      const r = processRecord(`s#${i}`, structuredClone(rec), { policy: policies[0], mode: 'enforce' });
+      checkResult(r, `s#${i}`);
+      outcomes.set(r.verdict.outcome, (outcomes.get(r.verdict.outcome) ?? 0) + 1);
+    }
+    // A few inputs are deliberately broken fixtures; the rest must be judged.
+    expect(outcomes.get('invalid') ?? 0).toBeLessThan(SAMPLES.length * 0.1);
+    expect(outcomes.get('violation') ?? 0).toBeGreaterThan(10);
+    expect(outcomes.get('compliant') ?? 0).toBeGreaterThan(5);
   });
 
   it('random type swaps, nulls, deletions and huge lists: a valid Result for every mutation', () => {
+    const seen = new Map<string, number>();
     fc.assert(
       fc.property(
         fc.nat({ max: SAMPLES.length - 1 }),
@@ -257,13 +268,19 @@ describe('processRecord never throws on malformed records', () => {
             r = processRecord(source, record, { policy: policies[policyIndex], mode });
           }).not.toThrow();
           checkResult(r!, source);
+          seen.set(r!.verdict.outcome, (seen.get(r!.verdict.outcome) ?? 0) + 1);
           const summary = new Summary();
           summary.add(r!);
-          expect(typeof summary.render(palette(false), mode)).toBe('string');
+          // The summary counts this one record under its outcome.
+          expect(summary.render(palette(false), mode).split('\n')[0]).toContain(`1 record: ${r!.verdict.outcome} 1`);
         },
       ),
       { numRuns: 3000 },
     );
+    // Mutations must still reach the evaluator: most mutated records are judged, not rejected.
+    const judged = (seen.get('violation') ?? 0) + (seen.get('compliant') ?? 0);
+    expect(judged).toBeGreaterThan(3000 * 0.3);
+    expect(seen.get('invalid') ?? 0).toBeGreaterThan(0);
   });
 
   it('top-level garbage: a valid invalid/ignored Result', () => {
