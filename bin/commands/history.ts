@@ -40,8 +40,26 @@ function parseLimit(text: string): number {
   return n;
 }
 
-/** Record text inside one table line (cells break lines only where sgwatch does). */
-const safe = (s: string) => stripControl(s, true);
+/**
+ * Longest record text in one table line. cli-table3's word wrap is quadratic
+ * in a cell's length (one 8,000-character field took 22 s), so text is cut
+ * before layout, with an ellipsis; `--format json` keeps the full text.
+ */
+export const CELL_TEXT_MAX = 200;
+
+/** Record text inside one table line (cells break lines only where sgwatch does), capped at CELL_TEXT_MAX. */
+const safe = (s: string) => truncateCell(stripControl(s, true));
+
+export function truncateCell(text: string, max = CELL_TEXT_MAX): string {
+  if (text.length <= max) return text;
+  const points = Array.from(text.slice(0, max + 1));
+  let out = '';
+  for (const ch of points) {
+    if (out.length + ch.length > max - 1) break;
+    out += ch;
+  }
+  return out + '…';
+}
 
 function changeText(rec: HistoryRecord): string {
   const c = judgedChange(rec.result);
@@ -83,7 +101,11 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
     process.stdout.write(`${empty}\n`);
     return;
   }
-  const p = palette(useColor(flags.color, process.stdout));
+  process.stdout.write(`${recordsTable(records, withGroup, palette(useColor(flags.color, process.stdout)))}\n`);
+}
+
+/** The `history` / `findings` table (text format). */
+export function recordsTable(records: HistoryRecord[], withGroup: boolean, p: ReturnType<typeof palette>): string {
   const head = ['time (UTC)', ...(withGroup ? ['group'] : []), 'actor', 'change', 'verdict', 'action'];
   const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [21, ...(withGroup ? [24] : []), 28, 52, 28, 26] });
   for (const rec of records) {
@@ -102,7 +124,7 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
       actionText(rec),
     ]);
   }
-  process.stdout.write(`${table.toString()}\n`);
+  return table.toString();
 }
 
 export async function historyCommand(groupId: string, flags: QueryFlags): Promise<number> {
