@@ -38,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--dynamodb-endpoint <url>', 'use this DynamoDB endpoint instead of the embedded store')
     .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
     .addOption(new Option('--slack-webhook <url>', 'send Slack alerts to this incoming webhook (a secret: prefer the environment variable, which ps cannot show)').env('SGWATCH_SLACK_WEBHOOK'))
+    .addOption(
+      new Option('--slack-timeout <ms>', 'wait this long for Slack to answer a post (default 5000); a post that times out is recorded "unknown" and never re-sent, so that no alert is posted twice').env(
+        'SGWATCH_SLACK_TIMEOUT_MS',
+      ),
+    )
     .option('--sns-topic <arn>', 'publish alerts to this SNS topic with your AWS credentials')
     .option('--console-alerts', 'print each alert on stderr')
     .addOption(severityOption('--min-alert-severity <severity>', 'alert on violations at or above this severity').default('medium'))

@@ -83,6 +83,8 @@ function actionText(rec: HistoryRecord): string {
   if (alerted.length) parts.push(`alerted ${alerted.join(', ')}`);
   const failed = Object.entries(rec.steps).filter(([, s]) => s?.state === 'failed').map(([k]) => k);
   if (failed.length) parts.push(`FAILED ${failed.join(', ')}`);
+  const unknown = Object.entries(rec.steps).filter(([, s]) => s?.state === 'unknown').map(([k]) => k);
+  if (unknown.length) parts.push(`outcome unknown (timed out, not re-sent): ${unknown.join(', ')}`);
   if (rec.links?.remediatedBy) parts.push(`revoked by event ${rec.links.remediatedBy}`);
   if (rec.links?.remediationOf) parts.push(`sgwatch revoke of ${rec.links.remediationOf}`);
   return parts.map(safe).join('\n') || '—';

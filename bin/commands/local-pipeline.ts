@@ -26,6 +26,8 @@ export interface StoreFlags {
 
 export interface LocalPipelineFlags extends StoreFlags {
   slackWebhook?: string;
+  /** Per-post Slack timeout in ms (default 5000); a timed-out post is never retried. */
+  slackTimeout?: string;
   snsTopic?: string;
   consoleAlerts?: boolean;
   minAlertSeverity: Severity;
@@ -92,7 +94,14 @@ export async function openLocalPipeline(flags: LocalPipelineFlags, mode: Remedia
     } catch (err) {
       throw new UserError(`--slack-webhook: ${errorText(err)}`);
     }
-    notifiers.slack = createSlackNotifier({ webhookUrl: flags.slackWebhook });
+    let timeoutMs: number | undefined;
+    if (flags.slackTimeout !== undefined) {
+      timeoutMs = Number(flags.slackTimeout);
+      if (!/^\d+$/.test(flags.slackTimeout.trim()) || timeoutMs < 1 || timeoutMs > 120_000) {
+        throw new UserError(`--slack-timeout: expected milliseconds from 1 to 120000, got ${JSON.stringify(flags.slackTimeout)}`);
+      }
+    }
+    notifiers.slack = createSlackNotifier({ webhookUrl: flags.slackWebhook, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   }
   if (flags.snsTopic) {
     if (!TOPIC_ARN.test(flags.snsTopic)) throw new UserError(`--sns-topic: not an SNS topic ARN: ${flags.snsTopic}`);

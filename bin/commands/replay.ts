@@ -45,6 +45,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   let failHit = false;
   let invalid = false;
   let stepFailures = 0;
+  /** Alerts posted this run whose outcome is unknown (timed out): recorded, never re-sent. */
+  let unknownAlerts = 0;
   // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
   const pipeline = await openLocalPipeline(flags, mode, { describe: flags.describe });
   const context = pipeline.context;
@@ -71,6 +73,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
           }
         }
       }
+      if (ran) unknownAlerts += Object.values(ran.steps).filter((s) => s?.state === 'unknown' && !s.earlier).length;
       if (flags.format === 'json') {
         await out.line(toJsonLine(result, ran || failure ? { pipeline: pipelineJson(ran, failure) } : {}));
         continue;
@@ -93,6 +96,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
   }
   await out.flush();
+  if (unknownAlerts) {
+    process.stderr.write(
+      `sgwatch: ${unknownAlerts} alert post(s) timed out: they may or may not have reached Slack; recorded as "unknown" and never re-sent (at-most-once), check the channel\n`,
+    );
+  }
   if (invalid) return 2;
   if (stepFailures) return 3;
   return failHit ? 1 : 0;
@@ -133,6 +141,10 @@ function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): strin
     .filter(([k, s]) => k.startsWith('notify') && s?.state === 'done' && !s.alreadyDone)
     .map(([k]) => k.slice('notify'.length).toLowerCase());
   if (sent.length) parts.push(`alerted ${sent.join(', ')}`);
+  const unknown = Object.entries(ran.steps)
+    .filter(([k, s]) => k.startsWith('notify') && s?.state === 'unknown')
+    .map(([k]) => k.slice('notify'.length).toLowerCase());
+  if (unknown.length) parts.push(`${unknown.join(', ')} outcome UNKNOWN (timed out; not re-sent)`);
   if (ran.status === 'duplicate') parts.push('already recorded');
   return parts.length ? parts.join('; ') : undefined;
 }

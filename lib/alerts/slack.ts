@@ -10,7 +10,15 @@
  * error exposes the status and body but not the headers). sgwatch runs the
  * retry loop itself: 429 honours Retry-After (up to a cap; a longer wait gives
  * up at once and leaves the retry to the pipeline's redelivery), 5xx and
- * network errors/timeouts back off exponentially, other 4xx fail at once.
+ * network errors (connection refused, reset) back off exponentially, other
+ * 4xx fail at once.
+ *
+ * A timeout is never retried: the post may have reached Slack (a slow Slack
+ * that answers after the timeout still posts the message), and a webhook
+ * post cannot be checked afterwards, so a retry could post it again (it did:
+ * 5 copies of each alert). The send throws a SlackDeliveryError with
+ * `outcomeUnknown`, and the pipeline records the step `unknown` and never
+ * performs it again (at-most-once; README "Slack timeouts").
  *
  * The webhook URL is a secret: it is redacted from every error this module
  * throws, and errors carry no `cause` that could leak it.
@@ -172,7 +180,7 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
 
 export interface SlackNotifierOptions {
   webhookUrl: string;
-  /** Retries after the first attempt, for 429, 5xx, network errors and timeouts. Default 3. */
+  /** Retries after the first attempt, for 429, 5xx and network errors (never after a timeout). Default 3. */
   maxRetries?: number;
   /** Per-attempt timeout. Default 5000 ms. */
   timeoutMs?: number;
@@ -192,6 +200,8 @@ export class SlackDeliveryError extends Error {
     readonly status: number | undefined,
     readonly attempts: number,
     readonly retryable: boolean,
+    /** The post may or may not have been delivered (a timeout): the step is recorded `unknown`, never retried. */
+    readonly outcomeUnknown = false,
   ) {
     super(message);
   }
@@ -309,11 +319,17 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
             lastProblem = what;
             lastStatus = status;
           } else if (error instanceof IncomingWebhookRequestError) {
-            const original = error.original;
-            lastProblem =
-              original?.name === 'TimeoutError' || original?.name === 'AbortError'
-                ? `timed out after ${timeoutMs} ms`
-                : `request error: ${redact(oneLine(original?.message ?? error.message, 200))}`;
+            const original = error.original as (Error & { code?: string }) | undefined;
+            if (original?.name === 'TimeoutError' || original?.name === 'AbortError') {
+              throw new SlackDeliveryError(
+                `Slack webhook did not answer within ${timeoutMs} ms (attempt ${attempt}): the alert may or may not have been posted; not retried, so that it is never posted twice (outcome unknown)`,
+                undefined,
+                attempt,
+                false,
+                true,
+              );
+            }
+            lastProblem = `request error: ${redact(oneLine(original?.message ?? error.message, 200))}`;
             lastStatus = undefined;
             waitMs = backoff(attempt - 1);
           } else {

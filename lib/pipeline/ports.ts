@@ -7,8 +7,26 @@
 import type { Packing } from '../store/item-size';
 import type { Change, RemediationMode, Result, Severity } from '../model';
 
-/** Status of one side-effect step of a record. */
-export type StepState = 'pending' | 'done' | 'skipped' | 'failed';
+/**
+ * Status of one side-effect step of a record. `unknown`: the step was
+ * performed but its outcome could not be learned (a Slack post that timed
+ * out may or may not have been delivered, and a webhook post cannot be
+ * checked afterwards). It is final, like `done`: never performed again, in
+ * this run or a later one (at-most-once; see "Slack timeouts" in README.md).
+ */
+export type StepState = 'pending' | 'done' | 'skipped' | 'failed' | 'unknown';
+
+/**
+ * Thrown by a step's work when the side effect may have happened but its
+ * outcome is unknown (a timed-out post). The step is recorded `unknown`,
+ * not `failed`, and is not retried.
+ */
+export interface OutcomeUnknown {
+  readonly outcomeUnknown: true;
+}
+export function isOutcomeUnknown(err: unknown): err is OutcomeUnknown {
+  return typeof err === 'object' && err !== null && (err as { outcomeUnknown?: unknown }).outcomeUnknown === true;
+}
 
 export interface StepStatus {
   state: StepState;

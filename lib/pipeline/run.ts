@@ -158,11 +158,20 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     channels.forEach((k, i) => {
       outcome.steps[notifyStep(k)] = runs[i].report;
       if (runs[i].failure) outcome.failures.push(runs[i].failure!);
+      const r = runs[i].report;
+      if (r.state === 'unknown' && !r.earlier) {
+        logger.warn('alert outcome unknown: not retried (at-most-once)', { eventId: change.eventId, channel: k, detail: r.detail });
+      }
     });
   } else {
     for (const k of channels) {
       const prev = record.steps[notifyStep(k)];
-      outcome.steps[notifyStep(k)] = prev?.state === 'done' ? { state: 'done', alreadyDone: true } : { state: 'skipped', detail: decision.why };
+      outcome.steps[notifyStep(k)] =
+        prev?.state === 'done'
+          ? { state: 'done', alreadyDone: true }
+          : prev?.state === 'unknown'
+            ? { state: 'unknown', earlier: true, detail: prev.detail }
+            : { state: 'skipped', detail: decision.why };
     }
   }
 

@@ -5,14 +5,20 @@
  * not perform it too), performed, and its outcome written back with
  * UpdateItem. A failure is recorded (state failed, detail, attempts) and
  * returned, never thrown, so that independent steps still run.
+ *
+ * A work that throws an OutcomeUnknown error (a Slack post that timed out:
+ * delivered or not, nobody can tell) records the step `unknown`, which is
+ * final like `done`: at-most-once, never performed again.
  */
-import type { ChangeStore, HistoryRecord, StepName, StepState, StepStatus } from './ports';
+import { isOutcomeUnknown, type ChangeStore, type HistoryRecord, type StepName, type StepState, type StepStatus } from './ports';
 import { errorText } from './redact';
 
 export interface StepReport {
   state: StepState;
   /** True when an earlier invocation had already done it (nothing was repeated). */
   alreadyDone?: boolean;
+  /** State `unknown` recorded by an earlier invocation (nothing was repeated). */
+  earlier?: boolean;
   detail?: string;
   attempts?: number;
 }
@@ -34,6 +40,11 @@ export interface StepContext {
 export type StepWork = () => Promise<{ detail?: string; extra?: Pick<HistoryRecord, 'remediation' | 'links'>; state?: 'done' | 'failed' }>;
 
 
+/** A step an earlier attempt left `unknown`: reported as such (not as done), and not performed again. */
+function unknownReport(prev: StepStatus): StepReport {
+  return { state: 'unknown', detail: `not retried (at-most-once): an earlier attempt's outcome is unknown: ${prev.detail ?? 'no detail'}`, attempts: prev.attempts, earlier: true };
+}
+
 function iso(d: Date): string {
   return d.toISOString();
 }
@@ -43,6 +54,7 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
   const { store, record } = ctx;
   let prev = record.steps[step];
   if (prev?.state === 'done') return { report: { state: 'done', alreadyDone: true, attempts: prev.attempts } };
+  if (prev?.state === 'unknown') return { report: unknownReport(prev) };
   const now = ctx.now();
   if (prev?.state === 'pending' && prev.leaseUntil && prev.leaseUntil > iso(now)) {
     const message = `step ${step} of ${record.eventId} is being performed by another invocation (lease until ${prev.leaseUntil}); retry later`;
@@ -58,6 +70,10 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
       record.steps[step] = prev;
       return { report: { state: 'done', alreadyDone: true, attempts: prev.attempts } };
     }
+    if (prev?.state === 'unknown') {
+      record.steps[step] = prev;
+      return { report: unknownReport(prev) };
+    }
     const message = `step ${step} of ${record.eventId} was claimed by another invocation; retry later`;
     return { report: { state: prev?.state ?? 'pending', detail: message, attempts: prev?.attempts }, failure: { step, message, busy: true } };
   }
@@ -70,7 +86,7 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
     extra = out.extra;
     status = { state: out.state ?? 'done', at: iso(ctx.now()), attempts, ...(out.detail ? { detail: out.detail } : {}) };
   } catch (err) {
-    status = { state: 'failed', at: iso(ctx.now()), attempts, detail: errorText(err) };
+    status = { state: isOutcomeUnknown(err) ? 'unknown' : 'failed', at: iso(ctx.now()), attempts, detail: errorText(err) };
   }
   await store.updateStep(record.eventId, step, status, extra);
   record.steps[step] = status;
@@ -83,6 +99,7 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
 export async function skipStep(ctx: StepContext, step: StepName, detail: string, extra?: Pick<HistoryRecord, 'remediation' | 'links'>): Promise<StepReport> {
   const prev = ctx.record.steps[step];
   if (prev?.state === 'done') return { state: 'done', alreadyDone: true, attempts: prev.attempts };
+  if (prev?.state === 'unknown') return unknownReport(prev);
   const sameRemediation = JSON.stringify(extra?.remediation ?? ctx.record.remediation) === JSON.stringify(ctx.record.remediation);
   if (prev?.state === 'skipped' && prev.detail === detail && sameRemediation) return { state: 'skipped', detail };
   const status: StepStatus = { state: 'skipped', at: iso(ctx.now()), detail };

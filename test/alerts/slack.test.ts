@@ -318,14 +318,27 @@ describe('createSlackNotifier against a local HTTP server', () => {
     expect(e.message).toContain('HTTP 404 no_service');
   });
 
-  it('times out, retries, then gives up with a timeout message', async () => {
+  it('a timeout is never retried: the outcome is unknown (at-most-once)', async () => {
     responders = [hang, hang];
-    const { n, waits } = notifier({ timeoutMs: 150, maxRetries: 1 });
+    const { n, waits } = notifier({ timeoutMs: 150, maxRetries: 3 });
+    const e = await failure(n.send(alert()));
+    expect(received).toHaveLength(1);
+    expect(waits).toEqual([]);
+    expect(e.outcomeUnknown).toBe(true);
+    expect(e.retryable).toBe(false);
+    expect(e.attempts).toBe(1);
+    expect(e.message).toMatch(/did not answer within 150 ms .*may or may not have been posted; not retried/);
+    expectNoSecret(e);
+  });
+
+  it('a 5xx then a timeout: one retry for the 5xx, none after the timeout', async () => {
+    responders = [status(503), hang, hang];
+    const { n, waits } = notifier({ timeoutMs: 150, maxRetries: 3 });
     const e = await failure(n.send(alert()));
     expect(received).toHaveLength(2);
     expect(waits).toEqual([500]);
-    expect(e.message).toBe('Slack webhook failed after 2 attempts: timed out after 150 ms');
-    expectNoSecret(e);
+    expect(e.outcomeUnknown).toBe(true);
+    expect(e.attempts).toBe(2);
   });
 
   it('connection refused: the error names no URL', async () => {
