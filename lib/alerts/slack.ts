@@ -35,6 +35,13 @@ export interface SlackText {
   type: 'mrkdwn' | 'plain_text';
   text: string;
   emoji?: boolean;
+  /** mrkdwn only: true = Slack does not auto-link URLs, channel names or mentions in the plain text (always set here). */
+  verbatim?: boolean;
+}
+
+/** A mrkdwn text object with Slack's automatic parsing off (see the module comment). */
+function mrkdwn(text: string): SlackText & { type: 'mrkdwn'; verbatim: true } {
+  return { type: 'mrkdwn', text, verbatim: true };
 }
 export type SlackBlock =
   | { type: 'header'; text: SlackText & { type: 'plain_text' } }
@@ -57,6 +64,17 @@ const EMOJI: Record<ResultSeverity, string> = {
   none: ':white_circle:',
 };
 
+/** What sgwatch did, in fixed words (no record text), for the fallback `text`. */
+const ACTION_WORDS: Record<AlertView['action']['kind'], string> = {
+  revoked: 'revoked',
+  'would-revoke': 'would revoke (dry-run, nothing changed)',
+  'will-revoke': 'revoking (enforce)',
+  'alert-only': 'alert only, not revoked',
+  'already-gone': 'already gone',
+  failed: 'revoke FAILED: remove it by hand',
+  none: 'no action',
+};
+
 /** Findings shown one block each; the rest are summarised in one line. */
 const MAX_FINDING_BLOCKS = 10;
 
@@ -66,11 +84,11 @@ function link(url: string | undefined, label: string): string | undefined {
 }
 
 function field(title: string, value: string): SlackText {
-  return { type: 'mrkdwn', text: fitLines([`*${title}*`, value], SLACK_LIMITS.sectionField) };
+  return mrkdwn(fitLines([`*${title}*`, value], SLACK_LIMITS.sectionField));
 }
 
 function section(lines: string[]): SlackBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: fitLines(lines, SLACK_LIMITS.sectionText) } };
+  return { type: 'section', text: mrkdwn(fitLines(lines, SLACK_LIMITS.sectionText)) };
 }
 
 function groupLabel(view: AlertView): string {
@@ -123,8 +141,8 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
   });
 
   const ctx: SlackText[] = [];
-  if (view.actor.arn) ctx.push({ type: 'mrkdwn', text: `ARN: ${mrkdwnCode(view.actor.arn, { max: 1000 })}` });
-  if (view.actor.userAgent) ctx.push({ type: 'mrkdwn', text: `User agent: ${mrkdwnCode(view.actor.userAgent, { max: 500 })}` });
+  if (view.actor.arn) ctx.push(mrkdwn(`ARN: ${mrkdwnCode(view.actor.arn, { max: 1000 })}`));
+  if (view.actor.userAgent) ctx.push(mrkdwn(`User agent: ${mrkdwnCode(view.actor.userAgent, { max: 500 })}`));
   if (ctx.length) blocks.push({ type: 'context', elements: ctx });
 
   if (view.callError) {
@@ -141,7 +159,7 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
     for (const f of view.findings.slice(0, MAX_FINDING_BLOCKS)) blocks.push(findingBlock(f));
     const rest = view.findings.length - MAX_FINDING_BLOCKS;
     if (rest > 0) {
-      blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `…and ${rest} more finding${rest === 1 ? '' : 's'} (full list in the SNS JSON and \`sgwatch history\`).` }] });
+      blocks.push({ type: 'context', elements: [mrkdwn(`…and ${rest} more finding${rest === 1 ? '' : 's'} (full list in the SNS JSON and \`sgwatch history\`).`)] });
     }
   }
 
@@ -163,12 +181,13 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
     (l): l is string => l !== undefined,
   );
   links.push(`Event id ${mrkdwnCode(view.eventId, { max: 100 })}`);
-  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: links.join('  ·  ') }] });
+  blocks.push({ type: 'context', elements: [mrkdwn(links.join('  ·  '))] });
 
   const sev = severityLabel(view.severity);
+  // The fallback has no `verbatim`: record text (ids, names, details) only in code spans; the rest is fixed words.
   const text = fitLines(
     [
-      `${sev}: ${escapeMrkdwn(view.headline, { max: 100 })} on ${mrkdwnCode(view.groupId ?? view.groupName ?? 'unknown group', { max: 300 })} (${mrkdwnCode(view.account, { max: 60 })}/${mrkdwnCode(view.region, { max: 60 })}) by ${mrkdwnCode(view.actor.name, { max: 200 })} — ${escapeMrkdwn(view.action.text, { max: 300 })}`,
+      `${sev}: ${escapeMrkdwn(view.headline, { max: 100 })} on ${mrkdwnCode(view.groupId ?? view.groupName ?? 'unknown group', { max: 300 })} (${mrkdwnCode(view.account, { max: 60 })}/${mrkdwnCode(view.region, { max: 60 })}) by ${mrkdwnCode(view.actor.name, { max: 200 })} — ${ACTION_WORDS[view.action.kind]}`,
     ],
     SLACK_LIMITS.fallbackText,
   );
