@@ -43,6 +43,11 @@ export async function main(argv: string[]): Promise<number> {
         'SGWATCH_SLACK_TIMEOUT_MS',
       ),
     )
+    .addOption(
+      new Option('--slack-max-failures <n>', 'after this many Slack failures in a row, stop trying Slack for the rest of the run; its remaining alerts are marked failed and the next run retries them (default 5; 0 = never stop)').env(
+        'SGWATCH_SLACK_MAX_FAILURES',
+      ),
+    )
     .option('--sns-topic <arn>', 'publish alerts to this SNS topic with your AWS credentials')
     .option('--console-alerts', 'print each alert on stderr')
     .addOption(severityOption('--min-alert-severity <severity>', 'alert on violations at or above this severity').default('medium'))

@@ -28,6 +28,8 @@ export interface LocalPipelineFlags extends StoreFlags {
   slackWebhook?: string;
   /** Per-post Slack timeout in ms (default 5000); a timed-out post is never retried. */
   slackTimeout?: string;
+  /** Stop trying Slack for the rest of the run after this many failures in a row (default 5; 0 = never stop). */
+  slackMaxFailures?: string;
   snsTopic?: string;
   consoleAlerts?: boolean;
   minAlertSeverity: Severity;
@@ -88,7 +90,7 @@ export interface LocalPipeline {
 export async function openLocalPipeline(flags: LocalPipelineFlags, mode: RemediationMode, opts: { describe?: boolean } = {}): Promise<LocalPipeline> {
   const notifiers: PipelineNotifiers = {};
   if (flags.slackWebhook) {
-    const { checkWebhookUrl, createSlackNotifier } = await import('../../lib/alerts/slack');
+    const { checkWebhookUrl, createSlackCircuitBreaker, createSlackNotifier } = await import('../../lib/alerts/slack');
     try {
       checkWebhookUrl(flags.slackWebhook);
     } catch (err) {
@@ -101,7 +103,13 @@ export async function openLocalPipeline(flags: LocalPipelineFlags, mode: Remedia
         throw new UserError(`--slack-timeout: expected milliseconds from 1 to 120000, got ${JSON.stringify(flags.slackTimeout)}`);
       }
     }
-    notifiers.slack = createSlackNotifier({ webhookUrl: flags.slackWebhook, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+    const maxFailures = flags.slackMaxFailures ?? '5';
+    if (!/^\d+$/.test(maxFailures.trim()) || Number(maxFailures) > 1000) {
+      throw new UserError(`--slack-max-failures: expected a whole number from 0 (never stop) to 1000, got ${JSON.stringify(maxFailures)}`);
+    }
+    // One breaker for the whole run, said once on stderr when it opens.
+    const breaker = createSlackCircuitBreaker({ threshold: Number(maxFailures), onOpen: (message) => process.stderr.write(`sgwatch: ${message}\n`) });
+    notifiers.slack = createSlackNotifier({ webhookUrl: flags.slackWebhook, breaker, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   }
   if (flags.snsTopic) {
     if (!TOPIC_ARN.test(flags.snsTopic)) throw new UserError(`--sns-topic: not an SNS topic ARN: ${flags.snsTopic}`);

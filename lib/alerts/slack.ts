@@ -197,8 +197,59 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
 
 // ---------------------------------------------------------------- transport
 
+/**
+ * A circuit breaker for one run (a `sgwatch replay`): after `threshold`
+ * consecutive failed posts (any attempt that failed for a reason that says
+ * Slack or the webhook is down: network error, timeout, 429, 5xx, 401, 403,
+ * 404, 410), Slack is not tried again in this run. Every later send fails at
+ * once with a retryable error, so the step is recorded `failed` and the next
+ * run retries it. A success resets the count; a 400 (this message was
+ * refused) neither counts nor resets.
+ */
+export interface SlackCircuitBreaker {
+  readonly threshold: number;
+  /** Why it opened (the last failure), once open. */
+  readonly openedBy: string | undefined;
+  isOpen(): boolean;
+  success(): void;
+  failure(what: string): void;
+}
+
+export function createSlackCircuitBreaker(opts: { threshold?: number; onOpen?: (message: string) => void } = {}): SlackCircuitBreaker {
+  const threshold = Math.max(0, Math.floor(opts.threshold ?? 5));
+  let consecutive = 0;
+  let openedBy: string | undefined;
+  return {
+    threshold,
+    get openedBy() {
+      return openedBy;
+    },
+    isOpen: () => openedBy !== undefined,
+    success() {
+      if (openedBy === undefined) consecutive = 0;
+    },
+    failure(what: string) {
+      if (threshold === 0 || openedBy !== undefined) return;
+      consecutive++;
+      if (consecutive >= threshold) {
+        openedBy = what;
+        opts.onOpen?.(
+          `Slack failed ${threshold} time${threshold === 1 ? '' : 's'} in a row (last: ${what}); not trying Slack for the rest of this run: its remaining alerts are marked failed and the next run retries them`,
+        );
+      }
+    },
+  };
+}
+
+/** Statuses that say the webhook or Slack is down (count toward the breaker), as opposed to "this message was refused" (400). */
+function countsAsOutage(status: number): boolean {
+  return status === 429 || status >= 500 || status === 401 || status === 403 || status === 404 || status === 410;
+}
+
 export interface SlackNotifierOptions {
   webhookUrl: string;
+  /** Shared by every send of one run: stop trying Slack after consecutive failures. Default none. */
+  breaker?: SlackCircuitBreaker;
   /** Retries after the first attempt, for 429, 5xx and network errors (never after a timeout). Default 3. */
   maxRetries?: number;
   /** Per-attempt timeout. Default 5000 ms. */
@@ -309,16 +360,35 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
       const attempts = maxRetries + 1;
       let lastProblem = '';
       let lastStatus: number | undefined;
+      const breaker = opts.breaker;
+      const notTried = (done: number) =>
+        new SlackDeliveryError(
+          `Slack not tried: it failed ${breaker!.threshold} times in a row earlier in this run (last: ${breaker!.openedBy}); left for the next run`,
+          undefined,
+          done,
+          true,
+        );
       for (let attempt = 1; attempt <= attempts; attempt++) {
         let waitMs: number;
+        if (breaker?.isOpen()) {
+          if (attempt === 1) throw notTried(0);
+          throw new SlackDeliveryError(
+            `Slack webhook failed after ${attempt - 1} attempt${attempt === 2 ? '' : 's'}: ${lastProblem}; not trying Slack for the rest of this run (${breaker.threshold} failures in a row)`,
+            lastStatus,
+            attempt - 1,
+            true,
+          );
+        }
         try {
           await webhook.send({ text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false });
+          breaker?.success();
           return;
         } catch (error) {
           if (error instanceof IncomingWebhookHTTPError) {
             const status = error.statusCode;
             const body = redact(oneLine(String(error.body ?? ''), 200));
             const what = `HTTP ${status}${body ? ` ${body}` : ''}`;
+            if (countsAsOutage(status)) breaker?.failure(what);
             if (status === 429) {
               const retryAfter = parseRetryAfter(lastRetryAfter);
               if (retryAfter !== undefined && retryAfter > maxRetryAfterMs) {
@@ -340,6 +410,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
           } else if (error instanceof IncomingWebhookRequestError) {
             const original = error.original as (Error & { code?: string }) | undefined;
             if (original?.name === 'TimeoutError' || original?.name === 'AbortError') {
+              breaker?.failure(`timed out after ${timeoutMs} ms`);
               throw new SlackDeliveryError(
                 `Slack webhook did not answer within ${timeoutMs} ms (attempt ${attempt}): the alert may or may not have been posted; not retried, so that it is never posted twice (outcome unknown)`,
                 undefined,
@@ -350,13 +421,14 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
             }
             lastProblem = `request error: ${redact(oneLine(original?.message ?? error.message, 200))}`;
             lastStatus = undefined;
+            breaker?.failure(lastProblem);
             waitMs = backoff(attempt - 1);
           } else {
             const msg = error instanceof Error ? error.message : String(error);
             throw new SlackDeliveryError(`Slack webhook send failed: ${redact(oneLine(msg, 300))}`, undefined, attempt, false);
           }
         }
-        if (attempt < attempts) await sleep(waitMs);
+        if (attempt < attempts && !breaker?.isOpen()) await sleep(waitMs);
       }
       throw new SlackDeliveryError(
         `Slack webhook failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${lastProblem}`,

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildSlackMessage, createSlackNotifier, makeRedactor, parseRetryAfter, SlackDeliveryError, type SlackMessage } from '../../lib/alerts/slack';
+import { buildSlackMessage, createSlackCircuitBreaker, createSlackNotifier, makeRedactor, parseRetryAfter, SlackDeliveryError, type SlackMessage } from '../../lib/alerts/slack';
 import { actor, alert, exception, finding, outcome, rule } from './builders';
 
 // ------------------------------------------------------------ helpers
@@ -339,6 +339,28 @@ describe('createSlackNotifier against a local HTTP server', () => {
     expect(waits).toEqual([500]);
     expect(e.outcomeUnknown).toBe(true);
     expect(e.attempts).toBe(2);
+  });
+
+  it('circuit breaker: opens after N failures in a row across sends, said once; a success resets, a 400 does not count', async () => {
+    const said: string[] = [];
+    const breaker = createSlackCircuitBreaker({ threshold: 3, onOpen: (m) => said.push(m) });
+    const n = createSlackNotifier({ webhookUrl: hookUrl(), maxRetries: 1, sleep: async () => {}, breaker });
+    responders = [status(503), ok, status(400, 'invalid_blocks'), status(503), status(503), status(500), status(503)];
+    await n.send(alert()); // 503 (1), then 200: reset
+    await failure(n.send(alert())); // 400: not retried, not counted
+    const e = await failure(n.send(alert())); // 503 (1), 503 (2)
+    expect(e.message).toBe('Slack webhook failed after 2 attempts: HTTP 503');
+    expect(breaker.isOpen()).toBe(false);
+    const opened = await failure(n.send(alert())); // 500 (3): open, no retry
+    expect(received).toHaveLength(6);
+    expect(opened.message).toMatch(/^Slack webhook failed after 1 attempt: HTTP 500; not trying Slack for the rest of this run/);
+    expect(breaker.isOpen()).toBe(true);
+    const skipped = await failure(n.send(alert()));
+    expect(received).toHaveLength(6);
+    expect(skipped).toMatchObject({ attempts: 0, retryable: true });
+    expect(skipped.message).toMatch(/^Slack not tried: it failed 3 times in a row earlier in this run \(last: HTTP 500\); left for the next run/);
+    expect(said).toHaveLength(1);
+    expectNoSecret(skipped);
   });
 
   it('connection refused: the error names no URL', async () => {
