@@ -8,6 +8,7 @@ import { replayCommand, type ReplayFlags } from './commands/replay';
 import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
 import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
+import { errorMessage } from '../lib/errors/error-text';
 
 export { UserError };
 
@@ -112,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sgwatch: ${err.message}\n`);
       return err.exitCode;
     }
-    process.stderr.write(`sgwatch: unexpected error: ${(err as Error)?.message ?? String(err)}\n`);
+    process.stderr.write(`sgwatch: unexpected error: ${errorMessage(err)}\n`);
     if (process.env.SGWATCH_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
     return 70;
   }

@@ -33,6 +33,7 @@ import { parseHandlerConfig, type HandlerConfig } from '../lib/pipeline/config';
 import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../lib/pipeline/run';
 import { createSsmSlackNotifier } from './slack-webhook';
 import { bundledPolicy } from './bundled-policy';
+import { errorMessage } from '../lib/errors/error-text';
 
 export type CloudTrailEvent = EventBridgeEvent<'AWS API Call via CloudTrail', unknown>;
 
@@ -100,7 +101,7 @@ export function createHandler(deps: HandlerDeps | (() => HandlerDeps | Promise<H
     try {
       d = await get();
     } catch (err) {
-      log.error('sgwatch cannot start: configuration or policy is invalid', { error: err instanceof Error ? err.message : String(err) });
+      log.error('sgwatch cannot start: configuration or policy is invalid', { error: errorMessage(err) });
       throw err;
     }
     const source = `eventbridge:${typeof event?.id === 'string' ? event.id : 'unknown'}`;

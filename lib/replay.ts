@@ -5,6 +5,7 @@
 import { readInputs } from './cloudtrail/read';
 import { invalidResult, processRecord, processRecordWithContext, type ContextOptions } from './process';
 import type { Result } from './model';
+import { errorMessage } from './errors/error-text';
 
 export interface ReplayOptions extends ContextOptions {
   stdin?: NodeJS.ReadableStream;
@@ -21,7 +22,7 @@ export async function* replayResults(paths: string[], opts: ReplayOptions): Asyn
       yield opts.context ? await processRecordWithContext(item.source, item.record, opts) : processRecord(item.source, item.record, opts);
     } catch (err) {
       // A bug on one record must not stop the others: report it as that record's error.
-      yield invalidResult(item.source, `${item.source}: internal error while judging this record: ${(err as Error).message}`, opts.mode);
+      yield invalidResult(item.source, `${item.source}: internal error while judging this record: ${errorMessage(err)}`, opts.mode);
     }
   }
 }

@@ -10,7 +10,7 @@ import type { ChangeStore } from '../../lib/pipeline/ports';
 import type { PipelineDeps, PipelineNotifiers } from '../../lib/pipeline/run';
 import { DEFAULT_RETENTION_DAYS, TOPIC_ARN } from '../../lib/pipeline/config';
 import type { ContextResolvers } from '../../lib/process';
-import { errorText } from '../../lib/context/error-text';
+import { errorMessage, errorText } from '../../lib/errors/error-text';
 import { UserError } from './errors';
 
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
@@ -68,7 +68,7 @@ export async function openStore(flags: StoreFlags): Promise<OpenStore> {
     const embedded = await startEmbeddedStore({ dir, tableName: flags.table });
     return { store: embedded.store, where: path.relative(process.cwd(), embedded.path ?? dir) || '.', close: () => embedded.close() };
   } catch (err) {
-    throw new UserError(`cannot open the embedded store under ${path.join(dir, '.sgwatch')}: ${(err as Error).message}`);
+    throw new UserError(`cannot open the embedded store under ${path.join(dir, '.sgwatch')}: ${errorMessage(err)}`);
   }
 }
 

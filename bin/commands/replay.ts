@@ -16,6 +16,7 @@ import { PipelineError, runPipeline, type PipelineOutcome } from '../../lib/pipe
 import { UserError } from './errors';
 import { openLocalPipeline, type LocalPipelineFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
+import { errorMessage } from '../../lib/errors/error-text';
 
 export interface ReplayFlags extends LocalPipelineFlags {
   policy?: string;
@@ -69,7 +70,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
             ran = err.outcome;
             failure = err.failures.map((f) => `${f.step}: ${f.message}`).join('; ');
           } else {
-            failure = `store: ${(err as Error).message}`;
+            failure = `store: ${errorMessage(err)}`;
           }
         }
       }

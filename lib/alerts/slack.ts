@@ -28,6 +28,7 @@ import type { ResultSeverity } from '../model';
 import type { Alert, Notifier } from '../pipeline/ports';
 import { describeAlert, severityLabel, type AlertView, type FindingView } from './describe';
 import { SLACK_LIMITS, escapeMrkdwn, escapePlainTextObject, fitLines, mrkdwnCode } from './escape';
+import { errorMessage } from '../errors/error-text';
 
 // ---------------------------------------------------------------- message
 
@@ -424,7 +425,7 @@ export function createSlackNotifier(opts: SlackNotifierOptions): Notifier {
             breaker?.failure(lastProblem);
             waitMs = backoff(attempt - 1);
           } else {
-            const msg = error instanceof Error ? error.message : String(error);
+            const msg = errorMessage(error);
             throw new SlackDeliveryError(`Slack webhook send failed: ${redact(oneLine(msg, 300))}`, undefined, attempt, false);
           }
         }

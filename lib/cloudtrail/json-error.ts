@@ -5,6 +5,7 @@
  * is not valid JSON`), so the position is found by a small scanner that runs
  * only after a parse has already failed.
  */
+import { errorMessage } from '../errors/error-text';
 
 const WS = new Set([' ', '\t', '\n', '\r']);
 
@@ -133,7 +134,7 @@ export function lineColumn(text: string, offset: number): { line: number; column
  * `singleLine`: say only the column (NDJSON, where the line is reported apart).
  */
 export function describeJsonError(text: string, err: unknown, singleLine = false): string {
-  let message = err instanceof Error ? err.message : String(err);
+  let message = errorMessage(err);
   // Drop V8's position and its echo of the input; the location is computed below.
   message = message
     .replace(/ (?:in JSON )?at position \d+(?: \(line \d+ column \d+\))?/, '')

@@ -15,6 +15,7 @@ import { field, isObj, listItems, optString, show, ShapeError, text, typeName, t
 import { readModifyRequest } from './shapes/modify-rules';
 import { flatPermission, nestedPermissions } from './shapes/permissions';
 import { attachRuleSet, readRuleSet } from './shapes/rule-set';
+import { errorMessage } from '../errors/error-text';
 
 /** The protocol of a rule named only by its `sgr-` id (revoke / describe by id, no response details). */
 export const UNKNOWN_PROTOCOL = 'unknown';
@@ -148,7 +149,7 @@ export function normalise(input: unknown): NormaliseResult {
   try {
     return build(rec, env, eventName, spec);
   } catch (err) {
-    const message = err instanceof ShapeError ? err.message : `cannot read record: ${(err as Error)?.message ?? String(err)}`;
+    const message = err instanceof ShapeError ? err.message : `cannot read record: ${errorMessage(err)}`;
     return { status: 'invalid', error: `${eventName}: ${message}`, record: meta(rec, env, 'invalid') };
   }
 }

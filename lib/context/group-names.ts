@@ -18,7 +18,7 @@
  * logs.
  */
 import type { Change } from '../model';
-import { errorText } from './error-text';
+import { errorText } from '../errors/error-text';
 
 export interface GroupNameResolver {
   /**

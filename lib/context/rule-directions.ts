@@ -14,7 +14,7 @@
  * reason is handed to `onNote` so that it is visible in the logs.
  */
 import type { Change, Direction, RuleChange } from '../model';
-import { errorText } from './error-text';
+import { errorText } from '../errors/error-text';
 
 export interface RuleDirectionResolver {
   /**

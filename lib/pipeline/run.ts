@@ -21,7 +21,7 @@ import { decideAlert, type AlertDecision } from './alert-decision';
 import type { PipelineConfig } from './config';
 import { findRemediatedRecord, isSelfRemediation } from './loop-guard';
 import { CHANNELS, notifyStep, type Alert, type Channel, type ChangeStore, type HistoryRecord, type Notifier, type RemediationOutcome, type Remediator, type StepName } from './ports';
-import { errorText } from './redact';
+import { errorText } from '../errors/error-text';
 import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
 import { judgedChange } from '../context/facts';
 
@@ -127,7 +127,7 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
       try {
         await store.addLinks(originalId, { remediatedBy: record.eventId });
       } catch (err) {
-        outcome.failures.push({ step: 'remediate', message: `linking original ${originalId}: ${errorText(err)}` });
+        outcome.failures.push({ step: 'remediate', message: `linking original ${originalId}: ${errorText(err, { max: 500 })}` });
       }
     }
     outcome.selfRemediation = { remediationOf: originalId };
@@ -242,7 +242,7 @@ async function remediate(
       try {
         out = await remediator.revoke(change, plan);
       } catch (err) {
-        out = { mode, status: 'failed', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: errorText(err) };
+        out = { mode, status: 'failed', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: errorText(err, { max: 500 }) };
       }
     }
     const failed = out.status === 'failed';

@@ -11,7 +11,7 @@
  * final like `done`: at-most-once, never performed again.
  */
 import { isOutcomeUnknown, type ChangeStore, type HistoryRecord, type StepName, type StepState, type StepStatus } from './ports';
-import { errorText } from './redact';
+import { errorText } from '../errors/error-text';
 
 export interface StepReport {
   state: StepState;
@@ -86,7 +86,7 @@ export async function runStep(ctx: StepContext, step: StepName, work: StepWork):
     extra = out.extra;
     status = { state: out.state ?? 'done', at: iso(ctx.now()), attempts, ...(out.detail ? { detail: out.detail } : {}) };
   } catch (err) {
-    status = { state: isOutcomeUnknown(err) ? 'unknown' : 'failed', at: iso(ctx.now()), attempts, detail: errorText(err) };
+    status = { state: isOutcomeUnknown(err) ? 'unknown' : 'failed', at: iso(ctx.now()), attempts, detail: errorText(err, { max: 500 }) };
   }
   await store.updateStep(record.eventId, step, status, extra);
   record.steps[step] = status;

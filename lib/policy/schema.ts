@@ -14,6 +14,7 @@ import { parseCidr, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr
 import { parsePortRange, parsePortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
 import { REMEDIATIONS, RULE_IDS, type PolicyInput } from './types';
+import { errorMessage } from '../errors/error-text';
 
 // ---------------------------------------------------------------- values
 
@@ -409,7 +410,7 @@ export function validatePolicyText(text: string, fileName: string): ValidationRe
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
-    return { ok: false, problems: [`${fileName}: YAML error: ${(err as Error).message}`] };
+    return { ok: false, problems: [`${fileName}: YAML error: ${errorMessage(err)}`] };
   }
   return checkInput(value, fileName, (p) => locate(doc, lines, p));
 }

@@ -36,6 +36,7 @@ import type { Change, Direction, Permission, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRuleDirections } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
+import { errorMessage, errorText } from '../errors/error-text';
 
 export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
   /** Send `DryRun: true`: EC2 checks permissions and changes nothing (outcome `would-revoke`). */
@@ -65,16 +66,9 @@ function classify(error: unknown): ErrorClass {
   }
 }
 
-/** `Code: message`, one line, capped; never a stack. */
+/** `Code: message`, one line, capped; never a stack (`Error` when there is no code). */
 export function errorDetail(error: unknown): string {
-  const code = awsErrorCode(error) || 'Error';
-  // An error object without a message gives its code alone, never `[object Object]`.
-  const raw = error !== null && typeof error === 'object' ? (error as { message?: unknown }).message : error;
-  const message = String(raw ?? '')
-    .replace(/\s+/g, ' ')
-    .trim();
-  const short = message.length > 300 ? message.slice(0, 300) + '…' : message;
-  return short ? `${code}: ${short}` : code;
+  return errorText(error, { code: 'always' });
 }
 
 /** The exact IpPermission for one planned permission, or an error when it cannot be built exactly. */
@@ -254,7 +248,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       try {
         client = await clientFor(change);
       } catch (error) {
-        return fail(`cannot revoke: ${error instanceof Error ? error.message : String(error)}`);
+        return fail(`cannot revoke: ${errorMessage(error)}`);
       }
 
       const t = newTally();

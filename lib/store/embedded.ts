@@ -11,6 +11,7 @@ import dynalite from 'dynalite';
 import type { ChangeStore } from '../pipeline/ports';
 import { createDynamoStore } from './dynamodb';
 import { DEFAULT_LOCAL_TABLE, ensureTable } from './table';
+import { errorMessage } from '../errors/error-text';
 
 export interface EmbeddedStoreOptions {
   /** Working folder; data goes to `<dir>/.sgwatch/dynamodb`. Default: process.cwd(). */
@@ -58,7 +59,7 @@ export async function startEmbeddedStore(options: EmbeddedStoreOptions = {}): Pr
     await ensureTable(client, tableName);
   } catch (err) {
     await close().catch(() => undefined);
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     const hint = /lock/i.test(message) && path ? ` (is another sgwatch using ${path}?)` : '';
     throw new Error(`cannot open the embedded store${path ? ` at ${path}` : ''}: ${message}${hint}`);
   }
