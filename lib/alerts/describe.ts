@@ -264,6 +264,8 @@ export interface FindingView {
   why: string;
   message: string;
   remediation: 'revoke' | 'alert';
+  /** The rule as recorded (raw; channels validate or escape what they show of it). */
+  target?: Finding['target'];
 }
 
 export interface ExceptionView {
@@ -317,6 +319,7 @@ function findingView(f: Finding): FindingView {
     why: whyItMatters(f.rule, f.message),
     message: f.message,
     remediation: f.remediation,
+    target: f.target,
   };
 }
 

@@ -26,6 +26,8 @@
 import { IncomingWebhook, IncomingWebhookHTTPError, IncomingWebhookRequestError, type FetchFunction } from '@slack/webhook';
 import type { ResultSeverity } from '../model';
 import type { Alert, Notifier } from '../pipeline/ports';
+import ipaddr from 'ipaddr.js';
+import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 import { describeAlert, severityLabel, type AlertView, type FindingView } from './describe';
 import { SLACK_LIMITS, escapeMrkdwn, escapePlainTextObject, fitLines, mrkdwnCode } from './escape';
 import { errorMessage } from '../errors/error-text';
@@ -113,11 +115,108 @@ function findingBlock(f: FindingView): SlackBlock {
   return section(lines);
 }
 
+/** The worst finding's rule direction is an assumption (ModifySecurityGroupRules without IsEgress). */
+function worstDirectionUnknown(view: AlertView): boolean {
+  return view.findings[0]?.target?.directionUnknown === true;
+}
+
 function headerText(view: AlertView): string {
-  const sev = severityLabel(view.severity);
+  const sev = severityLabel(view.severity) + (worstDirectionUnknown(view) ? ' (direction unknown, judged as ingress)' : '');
   const where = view.groupId ?? view.groupName ?? 'unknown group';
   const name = view.groupId && view.groupName ? ` (${view.groupName})` : '';
   return escapePlainTextObject(`${EMOJI[view.severity]} ${sev}: ${view.headline} on ${where}${name}`, SLACK_LIMITS.headerText);
+}
+
+// ---------------------------------------------------------------- fallback text
+
+/*
+ * The fallback `text` is what a push notification shows: what and where in
+ * plain words. It has no `verbatim`, so a value is shown bare only when a
+ * strict pattern proves it cannot be auto-linked or parsed (ids, account,
+ * region, a parsed CIDR, a simple name); anything else goes in a code span.
+ */
+const PLAIN = {
+  groupId: /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/,
+  account: /^\d{12}$/,
+  region: /^(?:[a-z]{2}|us-gov)-[a-z]+-\d{1,2}$/,
+  name: /^[A-Za-z0-9_+=,-]{1,64}(?:\/[A-Za-z0-9_+=,-]{1,64})?$/,
+  prefixList: /^pl-[0-9a-f]{8,17}$/,
+};
+
+function plainOr(value: string | undefined, pattern: RegExp, max = 200): string {
+  if (value && pattern.test(value)) return value;
+  return mrkdwnCode(value ?? 'unknown', { max });
+}
+
+function plainCidr(cidr: string): string {
+  try {
+    const [addr, bits] = ipaddr.parseCIDR(cidr);
+    return `${addr.toString()}/${bits}`;
+  } catch {
+    return mrkdwnCode(cidr, { max: 100 });
+  }
+}
+
+/** `SSH (tcp/22)`, `tcp/20-25`, `all traffic`, `icmp`; record text only when it is a number or a known protocol. */
+function plainPorts(t: NonNullable<FindingView['target']>): string {
+  if (t.protocol === '-1') return 'all traffic';
+  const from = typeof t.fromPort === 'number' && Number.isInteger(t.fromPort) ? t.fromPort : null;
+  const to = typeof t.toPort === 'number' && Number.isInteger(t.toPort) ? t.toPort : null;
+  if (t.protocol === 'tcp' || t.protocol === 'udp') {
+    if (from === null && to === null) return `${t.protocol} (ports unknown)`;
+    const a = from ?? to!;
+    const b = to ?? from!;
+    if (a !== b) return `${t.protocol}/${a}-${b}`;
+    const names = t.protocol === 'tcp' ? SERVICE_NAMES : UDP_SERVICE_NAMES;
+    const name = Object.prototype.hasOwnProperty.call(names, a) ? names[a] : undefined;
+    return name ? `${name} (${t.protocol}/${a})` : `${t.protocol}/${a}`;
+  }
+  if (t.protocol === 'icmp' || t.protocol === 'icmpv6') return t.protocol;
+  return `protocol ${mrkdwnCode(t.protocol, { max: 40 })}`;
+}
+
+function plainSource(source: NonNullable<FindingView['target']>['source']): string {
+  if (!source) return 'an unknown source';
+  switch (source.kind) {
+    case 'cidr4':
+    case 'cidr6':
+      return plainCidr(source.cidr);
+    case 'group': {
+      const g = source.groupId ? plainOr(source.groupId, PLAIN.groupId) : source.groupName ? `group ${mrkdwnCode(source.groupName, { max: 200 })}` : 'a security group';
+      return source.ownerAccount ? `${g} of account ${plainOr(source.ownerAccount, PLAIN.account)}` : g;
+    }
+    case 'prefix-list':
+      return `prefix list ${plainOr(source.prefixListId, PLAIN.prefixList)}`;
+    default:
+      return 'an unknown source';
+  }
+}
+
+function fallbackText(view: AlertView): string {
+  const sev = severityLabel(view.severity);
+  const worst = view.findings[0];
+  const t = worst?.target;
+  let what: string;
+  if (t) {
+    const dir = t.directionUnknown ? ' (direction unknown, judged as ingress)' : '';
+    what = t.direction === 'egress' && !t.directionUnknown ? `${plainPorts(t)} open outbound to ${plainSource(t.source)}` : `${plainPorts(t)} open to ${plainSource(t.source)}${dir}`;
+  } else if (view.callError) {
+    what = `${escapeMrkdwn(view.headline, { max: 100 })}: ${mrkdwnCode(view.callError.code, { max: 120 })}`;
+  } else {
+    what = escapeMrkdwn(view.headline, { max: 100 });
+  }
+  const others = view.findings.length - 1;
+  if (others > 0) what += ` (+${others} more finding${others === 1 ? '' : 's'})`;
+  let where: string;
+  if (view.groupId) {
+    const id = plainOr(view.groupId, PLAIN.groupId, 100);
+    where = view.groupName ? `${plainOr(view.groupName, PLAIN.name, 300)} (${id})` : id;
+  } else {
+    where = view.groupName ? `group ${plainOr(view.groupName, PLAIN.name, 300)}` : 'an unknown group';
+  }
+  const acct = `${plainOr(view.account, PLAIN.account, 60)}/${plainOr(view.region, PLAIN.region, 60)}`;
+  const who = `${plainOr(view.actor.name, PLAIN.name, 200)} (${escapeMrkdwn(view.actor.via, { max: 100 })})`;
+  return fitLines([`${sev}: ${what} on ${where} in ${acct} by ${who} — ${ACTION_WORDS[view.action.kind]}`], SLACK_LIMITS.fallbackText);
 }
 
 /** The Block Kit message for an alert. Pure. */
@@ -184,14 +283,7 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
   links.push(`Event id ${mrkdwnCode(view.eventId, { max: 100 })}`);
   blocks.push({ type: 'context', elements: [mrkdwn(links.join('  ·  '))] });
 
-  const sev = severityLabel(view.severity);
-  // The fallback has no `verbatim`: record text (ids, names, details) only in code spans; the rest is fixed words.
-  const text = fitLines(
-    [
-      `${sev}: ${escapeMrkdwn(view.headline, { max: 100 })} on ${mrkdwnCode(view.groupId ?? view.groupName ?? 'unknown group', { max: 300 })} (${mrkdwnCode(view.account, { max: 60 })}/${mrkdwnCode(view.region, { max: 60 })}) by ${mrkdwnCode(view.actor.name, { max: 200 })} — ${ACTION_WORDS[view.action.kind]}`,
-    ],
-    SLACK_LIMITS.fallbackText,
-  );
+  const text = fallbackText(view);
 
   return { text, blocks: blocks.slice(0, SLACK_LIMITS.blocks) };
 }

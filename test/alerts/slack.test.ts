@@ -79,8 +79,34 @@ describe('buildSlackMessage', () => {
     expect(all).toContain('*What sgwatch did:* Revoked 1 rule (sgr-0aaaaaaaaaaaaaaa1).');
     expect(all).toContain('|CloudTrail event>');
     expect(all).toContain('https://eu-west-1.console.aws.amazon.com/cloudtrailv2/home?region=eu-west-1#/events/3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60');
-    expect(msg.text).toMatch(/^CRITICAL: public-admin-port on `sg-0123456789abcdef0`/);
+    expect(msg.text).toBe('CRITICAL: SSH (tcp/22) open to 0.0.0.0/0 on web-sg (sg-0123456789abcdef0) in 111122223333/eu-west-1 by Admin/alice (AWS CLI) — revoked');
     assertSafe(msg);
+  });
+
+  it('the fallback text says what and where in plain words; a value that could be auto-linked goes in a code span', () => {
+    const plain = buildSlackMessage(alert({ change: { groupName: 'web-prod', actor: actor({ name: 'alice', via: 'console' }) }, remediation: outcome({ status: 'would-revoke', mode: 'dry-run' }) }));
+    expect(plain.text).toBe('CRITICAL: SSH (tcp/22) open to 0.0.0.0/0 on web-prod (sg-0123456789abcdef0) in 111122223333/eu-west-1 by alice (AWS console) — would revoke (dry-run, nothing changed)');
+    const egress = rule({ direction: 'egress', protocol: 'tcp', fromPort: 3306, toPort: 3310 });
+    const two = buildSlackMessage(alert({ change: { groupName: 'web.prod #ops', rules: [egress] }, verdict: { findings: [finding({ target: egress }), finding({ severity: 'high', target: egress })] } }));
+    expect(two.text).toMatch(/^CRITICAL: tcp\/3306-3310 open outbound to 0\.0\.0\.0\/0 \(\+1 more finding\) on `web\.prod #ops` \(sg-0123456789abcdef0\) in /);
+    const denied = buildSlackMessage(
+      alert({
+        reason: 'denied-change-attempt',
+        change: { error: { code: 'Client.UnauthorizedOperation', message: 'no', denied: true } },
+        verdict: { outcome: 'failed-call', severity: 'medium', findings: [finding({ rule: 'denied-change-attempt', severity: 'medium', target: undefined, remediation: 'alert' })] },
+      }),
+    );
+    expect(denied.text).toMatch(/^MEDIUM: denied-change-attempt: `Client\.UnauthorizedOperation` on web-sg \(sg-0123456789abcdef0\) in 111122223333\/eu-west-1 by Admin\/alice \(AWS CLI\)/);
+  });
+
+  it('a verdict whose direction is unknown says so in the header and the fallback', () => {
+    const r = rule({ directionUnknown: true, protocol: '-1', fromPort: null, toPort: null });
+    const msg = buildSlackMessage(alert({ change: { eventName: 'ModifySecurityGroupRules', rules: [r] }, verdict: { findings: [finding({ rule: 'public-all-ports', target: r })] } }));
+    const header = msg.blocks[0];
+    expect(header.type === 'header' && header.text.text).toBe(':rotating_light: CRITICAL (direction unknown, judged as ingress): public-all-ports on sg-0123456789abcdef0 (web-sg)');
+    expect(msg.text).toMatch(/^CRITICAL: all traffic open to 0\.0\.0\.0\/0 \(direction unknown, judged as ingress\) on web-sg/);
+    const known = buildSlackMessage(alert());
+    expect(JSON.stringify(known)).not.toContain('direction unknown');
   });
 
   it('renders mentions, links and formatting from user text as text', () => {
