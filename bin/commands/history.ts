@@ -14,6 +14,7 @@ import { LineWriter } from '../output/writer';
 import { UserError } from './errors';
 import { openStore, type StoreFlags } from './local-pipeline';
 import { judgedChange } from '../../lib/context/facts';
+import { GROUP_ID } from '../../lib/aws-ids';
 
 export interface QueryFlags extends StoreFlags {
   format: 'text' | 'json';
@@ -130,7 +131,7 @@ export function recordsTable(records: HistoryRecord[], withGroup: boolean, p: Re
 }
 
 export async function historyCommand(groupId: string, flags: QueryFlags): Promise<number> {
-  if (!/^sg-[0-9a-f]{8,17}$/.test(groupId)) throw new UserError(`not a security-group id: "${groupId}" (expected sg- and 8 or 17 hex digits)`);
+  if (!GROUP_ID.test(groupId)) throw new UserError(`not a security-group id: "${groupId}" (expected sg- and 8 or 17 hex digits)`);
   const opened = await openStore(flags);
   try {
     const records = await opened.store.history(groupId, { limit: parseLimit(flags.limit), since: flags.since ? parseSince(flags.since) : undefined });

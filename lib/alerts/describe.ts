@@ -14,6 +14,7 @@ import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 import { compareSeverity } from '../policy/severity';
 import type { RuleId } from '../policy/types';
 import { judgedChange } from '../context/facts';
+import { GROUP_ID } from '../aws-ids';
 
 // ---------------------------------------------------------------- ports
 
@@ -213,7 +214,6 @@ export function describeAction(outcome: RemediationOutcome | undefined, plan: Re
 
 /** Commercial, GovCloud and China region names; nothing else goes into a URL. */
 const REGION = /^(?:[a-z]{2}|us-gov)-[a-z]+-\d{1,2}$/;
-const GROUP_ID = /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function consoleOrigin(region: string): string | undefined {

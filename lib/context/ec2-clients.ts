@@ -7,9 +7,9 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Change } from '../model';
+import { REGION } from '../aws-ids';
 
-/** A region name (us-east-1, us-gov-west-1, cn-north-1, eu-isoe-west-1): anything else never reaches an endpoint. */
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+// REGION (lib/aws-ids.ts): anything that is not a region name never reaches an endpoint.
 
 /** Errors that mean "this group does not exist (any more)". */
 export const GROUP_GONE: ReadonlySet<string> = new Set(['InvalidGroup.NotFound', 'InvalidGroupId.NotFound']);

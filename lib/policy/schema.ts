@@ -15,6 +15,7 @@ import { parsePortRange, parsePortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
 import { REMEDIATIONS, RULE_IDS, type PolicyInput } from './types';
 import { errorMessage } from '../errors/error-text';
+import { isAccountId, isGroupId, isRuleId } from '../aws-ids';
 
 // ---------------------------------------------------------------- values
 
@@ -82,7 +83,7 @@ function cidrCheck(options: { trusted: boolean }): Check {
 }
 
 const accountCheck: Check = (v) =>
-  typeof v === 'string' && /^\d{12}$/.test(v) ? undefined : `expected a 12-digit AWS account id (quote it: "012345678901"), got ${describeValue(v)}`;
+  isAccountId(v) ? undefined : `expected a 12-digit AWS account id (quote it: "012345678901"), got ${describeValue(v)}`;
 
 const portNumberCheck: Check = (v) =>
   typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 65535 ? undefined : `expected a port number 0-65535, got ${describeValue(v)}`;
@@ -132,10 +133,10 @@ const untilCheck: Check = (v) => {
 };
 
 const groupIdCheck: Check = (v) =>
-  typeof v === 'string' && /^sg-[0-9a-f]{8,17}$/.test(v) ? undefined : `expected a security group id like sg-0123456789abcdef0, got ${describeValue(v)}`;
+  isGroupId(v) ? undefined : `expected a security group id like sg-0123456789abcdef0 (sg- and 8 or 17 lower-case hex digits), got ${describeValue(v)}`;
 
 const ruleIdCheck: Check = (v) =>
-  typeof v === 'string' && /^sgr-[0-9a-f]{8,17}$/.test(v) ? undefined : `expected a security group rule id like sgr-0123456789abcdef0, got ${describeValue(v)}`;
+  isRuleId(v) ? undefined : `expected a security group rule id like sgr-0123456789abcdef0 (sgr- and 8 or 17 lower-case hex digits), got ${describeValue(v)}`;
 
 // ---------------------------------------------------------------- structure
 

@@ -37,14 +37,13 @@ import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRuleDirections } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { errorMessage, errorText } from '../errors/error-text';
+import { GROUP_ID, RULE_ID } from '../aws-ids';
 
 export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
   /** Send `DryRun: true`: EC2 checks permissions and changes nothing (outcome `would-revoke`). */
   dryRunApi?: boolean;
 }
 
-const GROUP_ID = /^sg-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
-const RULE_ID = /^sgr-[0-9a-f]{8}(?:[0-9a-f]{9})?$/;
 
 type ErrorClass = 'rule-gone' | 'group-gone' | 'dry-run-ok' | 'denied' | 'other';
 

@@ -5,8 +5,8 @@
  * IAM: none (GetCallerIdentity needs no permission).
  */
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ACCOUNT_ID } from '../aws-ids';
 
-const ACCOUNT_ID = /^\d{12}$/;
 
 /** The caller's 12-digit account id; throws when STS cannot be asked or answers something else. */
 export async function callerAccount(client: STSClient = new STSClient({ maxAttempts: 3 })): Promise<string> {
