@@ -73,7 +73,7 @@ export function buildDeps(env: Record<string, string | undefined> = process.env,
 }
 
 /** Powertools' Logger as the pipeline's logger (structured JSON lines). */
-export function pipelineLogger(logger: Logger): PipelineLogger {
+function pipelineLogger(logger: Logger): PipelineLogger {
   return {
     info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
     warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),

@@ -28,7 +28,4 @@ export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const test = (re: RegExp) => (v: unknown): v is string => typeof v === 'string' && re.test(v);
 export const isGroupId = test(GROUP_ID);
 export const isRuleId = test(RULE_ID);
-export const isPrefixListId = test(PREFIX_LIST_ID);
-export const isEniId = test(ENI_ID);
 export const isAccountId = test(ACCOUNT_ID);
-export const isRegion = test(REGION);

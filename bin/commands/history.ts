@@ -27,7 +27,7 @@ export interface QueryFlags extends StoreFlags {
 const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** `7d`, `12h`, `30m`, `2w`, or an ISO date/time → ISO time. */
-export function parseSince(text: string, now = Date.now()): string {
+function parseSince(text: string, now = Date.now()): string {
   const rel = /^(\d+)\s*([mhdw])$/.exec(text.trim());
   if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]]).toISOString();
   const t = Date.parse(text);

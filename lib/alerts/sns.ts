@@ -37,7 +37,7 @@ export interface SnsMessage {
 const line = (text: unknown, max = 500) => escapePlain(text, { max, singleLine: true });
 
 /** `[CRITICAL] sgwatch: public-admin-port on sg-0abc… (111122223333/eu-west-1)`; ASCII, < 100 chars. */
-export function buildSubject(view: AlertView): string {
+function buildSubject(view: AlertView): string {
   const sev = severityLabel(view.severity);
   const tail = ` (${view.account}/${view.region})`;
   const head = `[${sev}] sgwatch: ${view.headline} on `;
@@ -49,7 +49,7 @@ export function buildSubject(view: AlertView): string {
 }
 
 /** The readable body for e-mail subscribers. */
-export function buildTextBody(view: AlertView): string {
+function buildTextBody(view: AlertView): string {
   const out: string[] = [];
   const sev = severityLabel(view.severity);
   out.push(`${sev}: ${line(view.headline, 100)} on ${line(view.groupId ?? view.groupName ?? 'unknown group', 300)}`);
@@ -101,7 +101,7 @@ export function buildTextBody(view: AlertView): string {
 }
 
 /** The machine-readable alert, shrunk until its JSON fits `budget` bytes. */
-export function buildMachinePayload(alert: Alert, view: AlertView, budget = MESSAGE_BUDGET / MACHINE_COPIES): Record<string, unknown> {
+function buildMachinePayload(alert: Alert, view: AlertView, budget = MESSAGE_BUDGET / MACHINE_COPIES): Record<string, unknown> {
   const build = (maxRules: number, maxFindings: number) => {
     const result = alert.record.result;
     const change = result.change;

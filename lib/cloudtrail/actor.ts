@@ -21,7 +21,7 @@ const SDK_UA =
   /aws-sdk-|boto3\/|botocore\/|aws-cdk|aws-toolkit|awspowershell|aws-internal\/|aws-chalice|aws-amplify|aws-sam-cli|smithy|apn\/1\.0/i;
 
 /** The role ARN behind an assumed-role session ARN (the path is unknown there). */
-export function roleArnFromSession(arn: string): string | undefined {
+function roleArnFromSession(arn: string): string | undefined {
   const m = ASSUMED_ROLE.exec(arn);
   if (!m || !m[2]) return undefined;
   return `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`;

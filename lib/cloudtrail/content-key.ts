@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 
-export const DERIVED_EVENT_ID_PREFIX = 'sha256:';
+const DERIVED_EVENT_ID_PREFIX = 'sha256:';
 
 /** JSON text with object keys sorted at every depth; `undefined` members dropped as JSON.stringify does. */
 export function canonicalJson(value: unknown): string {

@@ -19,13 +19,13 @@ import { describeJsonError } from './json-error';
 
 export type Expanded = { record: unknown } | { error: string };
 
-export const NOT_A_KNOWN_SHAPE =
+const NOT_A_KNOWN_SHAPE =
   'JSON object is neither a CloudTrail record, an EventBridge event, a CloudTrail log file ({"Records": [...]}) nor lookup-events output ({"Events": [...]})';
 
 const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 /** Keys only CloudTrail records carry; one is enough to call an object a record (normalise judges the rest). */
-export function looksLikeRecord(obj: Obj): boolean {
+function looksLikeRecord(obj: Obj): boolean {
   return (
     obj.eventName !== undefined ||
     obj.eventSource !== undefined ||

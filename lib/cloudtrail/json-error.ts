@@ -14,7 +14,7 @@ class Stop {
 }
 
 /** Offset of the first syntax error in `text`, or -1 if none is found. */
-export function jsonErrorOffset(text: string): number {
+function jsonErrorOffset(text: string): number {
   let i = 0;
   const n = text.length;
   const ws = () => {
@@ -119,7 +119,7 @@ export function jsonErrorOffset(text: string): number {
 }
 
 /** 1-based line and column of an offset. */
-export function lineColumn(text: string, offset: number): { line: number; column: number } {
+function lineColumn(text: string, offset: number): { line: number; column: number } {
   let line = 1;
   let start = 0;
   for (let k = text.indexOf('\n'); k !== -1 && k < offset; k = text.indexOf('\n', k + 1)) {

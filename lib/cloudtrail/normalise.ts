@@ -52,7 +52,7 @@ const NO_ZONE = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d(?:\.\d{1,9})?)$/;
  * `YYYY-MM-DD HH:MM:SS.000` (UTC, no zone) becomes `YYYY-MM-DDTHH:MM:SS.000Z`;
  * other parseable times with a zone are converted.
  */
-export function isoTime(raw: unknown): string | undefined {
+function isoTime(raw: unknown): string | undefined {
   if (typeof raw !== 'string') return undefined;
   if (ISO_UTC.test(raw)) return raw;
   const m = NO_ZONE.exec(raw);
@@ -98,7 +98,7 @@ function meta(rec: Obj, env: Envelope | undefined, reason: string): IgnoredRecor
 const DENIED = /^(?:UnauthorizedOperation|AccessDenied\w*)$|(?:^|\.)Unauthorized/;
 
 /** Failed call: `errorCode` (prefix-tolerant: `Client.UnauthorizedOperation` or `UnauthorizedOperation`). */
-export function callError(rec: Obj): CallError | undefined {
+function callError(rec: Obj): CallError | undefined {
   const code = text(rec.errorCode);
   if (!code) return undefined;
   const bare = code.startsWith('Client.') || code.startsWith('Server.') ? code.slice(code.indexOf('.') + 1) : code;

@@ -12,7 +12,7 @@ import type { GroupNameResolver } from './group-names';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from './ec2-clients';
 
 /** Default bound of the name cache (entries; the least recently used goes first). */
-export const GROUP_NAME_CACHE_SIZE = 1000;
+const GROUP_NAME_CACHE_SIZE = 1000;
 
 /** The group's name; undefined when the group does not exist. Throws on any other error (denied, throttled after the SDK's retries, network). */
 export async function describeGroupName(client: EC2Client, groupId: string): Promise<string | undefined> {

@@ -114,11 +114,6 @@ export function parseCidr(text: unknown): CidrParse {
   };
 }
 
-/** True when the text parses as a CIDR. */
-export function isValidCidr(text: unknown): boolean {
-  return parseCidr(text).ok;
-}
-
 /** `198.51.100.7/0` → `0.0.0.0/0`; undefined when the text is not a CIDR. */
 export function maskCidr(text: string): string | undefined {
   const parsed = parseCidr(text);
@@ -281,6 +276,3 @@ export function classifyCidr(text: string, trustedCidrs?: Iterable<string> | Cid
   if (trustedCidrs === undefined) return UNTRUSTING.classify(text);
   return new CidrClassifier(trustedCidrs).classify(text);
 }
-
-/** Max IPv4 address as an integer (for tests and generators). */
-export const IPV4_MAX = V4_MAX;

@@ -7,7 +7,7 @@
 import { SEVERITIES, type RemediationMode, type Severity } from '../model';
 import { isSeverity } from '../policy/severity';
 
-export const REMEDIATION_MODES: readonly RemediationMode[] = ['off', 'dry-run', 'enforce'];
+const REMEDIATION_MODES: readonly RemediationMode[] = ['off', 'dry-run', 'enforce'];
 export const DEFAULT_RETENTION_DAYS = 400;
 
 export interface PipelineConfig {
@@ -48,7 +48,7 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 const quote = (v: string) => JSON.stringify(v);
 
-export function parseMode(value: string | undefined, name = 'REMEDIATION_MODE', problems?: string[]): RemediationMode {
+function parseMode(value: string | undefined, name = 'REMEDIATION_MODE', problems?: string[]): RemediationMode {
   const v = (value ?? '').trim() || 'off';
   if ((REMEDIATION_MODES as readonly string[]).includes(v)) return v as RemediationMode;
   const message = `${name} is ${quote(v)}; expected one of ${REMEDIATION_MODES.join(', ')}`;
@@ -59,7 +59,7 @@ export function parseMode(value: string | undefined, name = 'REMEDIATION_MODE', 
   throw new ConfigError([message]);
 }
 
-export function parseSeverity(value: string | undefined, name = 'MIN_ALERT_SEVERITY', problems?: string[]): Severity {
+function parseSeverity(value: string | undefined, name = 'MIN_ALERT_SEVERITY', problems?: string[]): Severity {
   const v = (value ?? '').trim().toLowerCase() || 'medium';
   if (isSeverity(v)) return v;
   const message = `${name} is ${quote(value ?? '')}; expected one of ${SEVERITIES.join(', ')}`;

@@ -20,7 +20,7 @@ import { isAccountId, isGroupId, isRuleId } from '../aws-ids';
 // ---------------------------------------------------------------- values
 
 /** A value as it reads in an error message. */
-export function describeValue(value: unknown): string {
+function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (value === null) return 'null (an empty value)';
   if (typeof value === 'string') return JSON.stringify(value.length > 80 ? value.slice(0, 77) + '...' : value);
@@ -224,7 +224,7 @@ function buildPolicyInputSchema() {
 let policyInputSchemaCache: ReturnType<typeof buildPolicyInputSchema> | undefined;
 
 /** The zod schema of a policy file (strict: an unknown key is an error). */
-export function policyInputSchema(): ReturnType<typeof buildPolicyInputSchema> {
+function policyInputSchema(): ReturnType<typeof buildPolicyInputSchema> {
   return (policyInputSchemaCache ??= buildPolicyInputSchema());
 }
 
@@ -233,7 +233,7 @@ export function policyInputSchema(): ReturnType<typeof buildPolicyInputSchema> {
 type PathKey = PropertyKey;
 
 /** `rules.public-admin-port.severity`, `exceptions[0].cidr`. */
-export function formatPath(path: readonly PathKey[]): string {
+function formatPath(path: readonly PathKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;

@@ -34,7 +34,7 @@ export interface PackBudget {
  * 200 KB gzipped copy, leaving over 100 KB for the step statuses, the
  * remediation outcome and the links that are written to the item later.
  */
-export const DYNAMODB_BUDGET: PackBudget = { plainBytes: 200 * 1024, headBytes: 64 * 1024, packedBytes: 200 * 1024 };
+const DYNAMODB_BUDGET: PackBudget = { plainBytes: 200 * 1024, headBytes: 64 * 1024, packedBytes: 200 * 1024 };
 
 /** How a packed result is stored; kept on the item and shown on the record read back. */
 export interface Packing {

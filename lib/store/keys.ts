@@ -17,7 +17,7 @@ export const historySk = (record: HistoryRecord): string => `${eventTimeOf(recor
 export const findingsBucket = (record: HistoryRecord): string => eventTimeOf(record).slice(0, 7);
 export const findingsPk = (bucket: string, severity: Severity): string => `FIND#${bucket}#${severity}`;
 
-export function eventTimeOf(record: HistoryRecord): string {
+function eventTimeOf(record: HistoryRecord): string {
   return record.result.change?.eventTime ?? record.result.ignored?.eventTime ?? record.storedAt;
 }
 

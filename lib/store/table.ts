@@ -18,7 +18,6 @@ export const TABLE_DEFINITION = definition as {
 
 export const GROUP_INDEX = 'byGroup';
 export const FINDINGS_INDEX = 'byFindings';
-export const TTL_ATTRIBUTE = TABLE_DEFINITION.TimeToLiveAttribute;
 /** Table name used locally (embedded store) when none is given. */
 export const DEFAULT_LOCAL_TABLE = 'sgwatch-changes';
 

@@ -104,7 +104,7 @@ export function nestedPermissions(
 }
 
 /** A group reference; at least an id or a name. */
-export function groupSource(groupId: unknown, groupName: unknown, userId: unknown, path: string): RuleSource {
+function groupSource(groupId: unknown, groupName: unknown, userId: unknown, path: string): RuleSource {
   const id = optString(groupId, `${path}.groupId`);
   const name = optString(groupName, `${path}.groupName`);
   const owner = optString(userId, `${path}.userId`);
