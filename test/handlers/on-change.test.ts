@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
@@ -295,23 +295,30 @@ describe('Slack webhook from SSM', () => {
   const alert = { record: { eventId: 'x', result: {} as never, steps: {}, storedAt: '' }, reason: 'violation' as const };
 
   it('reads the SecureString with decryption once, caches it, refreshes after 15 minutes', async () => {
-    let clock = 0;
+    // Powertools Parameters keeps the value by Date.now(): the clock is faked (only Date).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(0);
+    onTestFinished(() => void vi.useRealTimers());
     const made: string[] = [];
     const sent: string[] = [];
     const n = createSsmSlackNotifier({
       ssm: new SSMClient({}),
       parameterName: '/sgwatch/slack',
-      now: () => clock,
       make: (url): Notifier => (made.push(url), { name: 'slack', send: async () => void sent.push(url) }),
     });
     await n.send(alert);
     await n.send(alert);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
     expect(made).toEqual([slackUrl]);
-    clock += 15 * 60_000 + 1;
+    vi.setSystemTime(15 * 60_000 - 1);
+    await n.send(alert);
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    vi.setSystemTime(15 * 60_000 + 1);
     await n.send(alert);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
-    expect(sent).toHaveLength(3);
+    expect(ssm.commandCalls(GetParameterCommand)[0].args[0].input).toEqual({ Name: '/sgwatch/slack', WithDecryption: true });
+    expect(made).toEqual([slackUrl]);
+    expect(sent).toHaveLength(4);
   });
 
   it('an SSM failure fails the send (a recorded, retried step) without revealing anything', async () => {
