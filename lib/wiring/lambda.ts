@@ -1,0 +1,128 @@
+/**
+ * The Lambda's side of the composition root: its dependencies from the
+ * environment (see serverless.yml) and the per-event flow. One EventBridge
+ * "AWS API Call via CloudTrail" event (the CloudTrail record in `detail`) →
+ * processRecordWithContext (normalise, look up the direction of
+ * ModifySecurityGroupRules rules and the name of a group named by id only,
+ * evaluate with the bundled policy) → runPipeline (store → remediate →
+ * notify). Throws when a step failed, so EventBridge retries and finally
+ * dead-letters the event; the stored record keeps each step's status, so a
+ * retry redoes only what is missing. Dependencies are built once per
+ * container, lazily; a failed build is tried again on the next event.
+ *
+ * handlers/on-change.ts only wires this to middy and hands in the two
+ * adapters that live beside it: the bundled policy and the SSM-held Slack
+ * webhook.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, EventBridgeEvent } from 'aws-lambda';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { processRecordWithContext, type ContextResolvers } from '../process';
+import type { Policy } from '../policy/schema';
+import { createDynamoStore } from '../store/dynamodb';
+import { createMemoryStore } from '../store/memory';
+import { createConsoleNotifier } from '../alerts/console';
+import { createSnsNotifier } from '../alerts/sns';
+import { wireEc2 } from './ec2';
+import { composeJudgeAndAct } from './judge-and-act';
+import { parseHandlerConfig, type HandlerConfig } from '../pipeline/config';
+import type { Notifier } from '../pipeline/ports';
+import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../pipeline/run';
+import { errorMessage } from '../errors/error-text';
+
+export type CloudTrailEvent = EventBridgeEvent<'AWS API Call via CloudTrail', unknown>;
+
+export interface HandlerDeps {
+  config: HandlerConfig;
+  policy: Policy;
+  pipeline: PipelineDeps;
+  logger: Logger;
+  /** Look up what CloudTrail does not record: rule directions, group names (read-only, every mode). */
+  context?: ContextResolvers;
+}
+
+export interface HandlerResult {
+  eventId?: string;
+  status: PipelineOutcome['status'];
+  outcome: string;
+  severity: string;
+  alert: string;
+  remediation: string;
+}
+
+/** The adapters the handler's folder holds. */
+export interface LambdaAdapters {
+  /** The validated policy (pre-compiled into the bundle). */
+  policy: (policyFile: HandlerConfig['policyFile']) => Policy;
+  /** The Slack notifier reading its webhook from this SSM parameter. */
+  slack: (parameterName: string) => Notifier;
+}
+
+/** The real dependencies from the environment, through the one composition root. */
+export function buildLambdaDeps(env: Record<string, string | undefined>, logger: Logger, adapters: LambdaAdapters): HandlerDeps {
+  const config = parseHandlerConfig(env);
+  const notifiers: PipelineNotifiers = {};
+  if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
+  if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
+  if (config.slackWebhookParameter) notifiers.slack = adapters.slack(config.slackWebhookParameter);
+  const store =
+    config.store === 'memory'
+      ? createMemoryStore()
+      : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+  // The account guard: the function's own account, from its role ARN. Built once per container (the group-name cache with it).
+  const ec2 = wireEc2({ accountId: config.selfRoleArns[0]?.split(':')[4] });
+  const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger) });
+  return { config, policy: adapters.policy(config.policyFile), logger, context, pipeline };
+}
+
+/** Powertools' Logger as the pipeline's logger (structured JSON lines). */
+function pipelineLogger(logger: Logger): PipelineLogger {
+  return {
+    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
+    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
+    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
+  };
+}
+
+/** The per-event function over given dependencies (or a factory run once per container, on the first event). */
+export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<HandlerDeps>), log: Logger) {
+  let ready: Promise<HandlerDeps> | undefined;
+  const get = (): Promise<HandlerDeps> => {
+    if (typeof deps !== 'function') return Promise.resolve(deps);
+    ready ??= Promise.resolve()
+      .then(deps)
+      .catch((err: unknown) => {
+        ready = undefined; // a later invocation tries again
+        throw err;
+      });
+    return ready;
+  };
+
+  return async (event: CloudTrailEvent, _context: Context): Promise<HandlerResult> => {
+    let d: HandlerDeps;
+    try {
+      d = await get();
+    } catch (err) {
+      log.error('sgwatch cannot start: configuration or policy is invalid', { error: errorMessage(err) });
+      throw err;
+    }
+    const source = `eventbridge:${typeof event?.id === 'string' ? event.id : 'unknown'}`;
+    // The whole EventBridge event: normalise unwraps it and fills account/region gaps from the envelope.
+    const record: unknown = event;
+    const result = await processRecordWithContext(source, record, {
+      policy: d.policy,
+      mode: d.config.mode,
+      context: d.context,
+      onNote: (note, topic) => d.logger.warn(topic === 'group-name' ? 'group name unknown' : 'rule direction unknown', { note }),
+    });
+    const outcome = await runPipeline(result, d.pipeline);
+    return {
+      eventId: outcome.eventId,
+      status: outcome.status,
+      outcome: result.verdict.outcome,
+      severity: result.verdict.severity,
+      alert: outcome.alert.send ? (outcome.alert.reason ?? 'sent') : 'none',
+      remediation: outcome.remediation?.status ?? 'none',
+    };
+  };
+}
