@@ -39,13 +39,10 @@ import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions
 import { errorMessage, errorText } from '../errors/error-text';
 import { GROUP_ID, RULE_ID } from '../aws-ids';
 
-export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
-  /** Send `DryRun: true`: EC2 checks permissions and changes nothing (outcome `would-revoke`). */
-  dryRunApi?: boolean;
-}
+export type Ec2RemediatorOptions = Ec2ContextClientOptions;
 
 
-type ErrorClass = 'rule-gone' | 'group-gone' | 'dry-run-ok' | 'denied' | 'other';
+type ErrorClass = 'rule-gone' | 'group-gone' | 'denied' | 'other';
 
 function classify(error: unknown): ErrorClass {
   const code = awsErrorCode(error);
@@ -54,8 +51,6 @@ function classify(error: unknown): ErrorClass {
     case 'InvalidPermission.NotFound':
     case 'InvalidSecurityGroupRuleId.NotFound':
       return 'rule-gone';
-    case 'DryRunOperation':
-      return 'dry-run-ok';
     case 'UnauthorizedOperation':
     case 'AccessDenied':
     case 'AccessDeniedException':
@@ -126,10 +121,9 @@ interface Tally {
   failures: string[];
   /** Ids deliberately not revoked (their real direction is not the one they were judged in). */
   refused: string[];
-  wouldRevoke: boolean;
 }
 
-const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], wouldRevoke: false });
+const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [] });
 
 const directionOfEvent = (eventName: string): Direction | undefined =>
   /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
@@ -137,13 +131,11 @@ const directionOfEvent = (eventName: string): Direction | undefined =>
 export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
   // The same refusals as the context look-ups: another account, another region than a fixed client, or a region that is no region name.
   const clientFor = ec2ClientPicker(opts);
-  const dryRun = opts.dryRunApi ? { DryRun: true } : {};
 
   async function callRevoke(client: EC2Client, direction: Direction, input: { GroupId: string; SecurityGroupRuleIds?: string[]; IpPermissions?: IpPermission[] }) {
-    const params = { ...input, ...dryRun };
     return (direction === 'ingress'
-      ? client.send(new RevokeSecurityGroupIngressCommand(params))
-      : client.send(new RevokeSecurityGroupEgressCommand(params))) as Promise<RevokeSecurityGroupIngressResult>;
+      ? client.send(new RevokeSecurityGroupIngressCommand(input))
+      : client.send(new RevokeSecurityGroupEgressCommand(input))) as Promise<RevokeSecurityGroupIngressResult>;
   }
 
   /** Directions of ids not known from the change: DescribeSecurityGroupRules, or undefined when that is not allowed. */
@@ -174,9 +166,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       }
     } catch (error) {
       const cls = classify(error);
-      if (cls === 'dry-run-ok') {
-        t.wouldRevoke = true;
-      } else if (cls === 'group-gone') {
+      if (cls === 'group-gone') {
         t.goneIds.push(...ids);
       } else if (cls === 'rule-gone') {
         if (ids.length === 1) t.goneIds.push(ids[0]);
@@ -198,7 +188,6 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
     t.revokedIds.push(...probe.revokedIds);
     t.goneIds.push(...probe.goneIds);
     t.failures.push(...probe.failures);
-    t.wouldRevoke ||= probe.wouldRevoke;
   }
 
   async function revokePermissions(client: EC2Client, groupId: string, direction: Direction, perms: IpPermission[], t: Tally): Promise<void> {
@@ -214,8 +203,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       for (const r of out.RevokedSecurityGroupRules ?? []) if (r.SecurityGroupRuleId) t.revokedIds.push(r.SecurityGroupRuleId);
     } catch (error) {
       const cls = classify(error);
-      if (cls === 'dry-run-ok') t.wouldRevoke = true;
-      else if (cls === 'group-gone') t.gonePermissions += perms.length;
+      if (cls === 'group-gone') t.gonePermissions += perms.length;
       else if (cls === 'rule-gone') {
         if (perms.length === 1) t.gonePermissions += 1;
         else for (const p of perms) await revokePermissions(client, groupId, direction, [p], t);
@@ -329,9 +317,6 @@ function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
   const detail = parts.join('; ') || undefined;
   const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
   if (t.failures.length) return { ...base, status: 'failed', ruleIds: t.revokedIds, detail };
-  if (t.wouldRevoke) {
-    return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: 'EC2 DryRun: the revoke is permitted; nothing changed' };
-  }
   if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
   if (t.refused.length && t.goneIds.length === 0 && t.gonePermissions === 0) return { ...base, status: 'alert-only', ruleIds: [], detail };
   return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };

@@ -182,12 +182,6 @@ describe('revoke by rule id', () => {
     expect(out.status).toBe('failed');
   });
 
-  it('dryRunApi sends DryRun and reports would-revoke on DryRunOperation', async () => {
-    ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('DryRunOperation', 'Request would have succeeded, but DryRun flag is set.'));
-    const out = await createEc2Remediator({ client: client(), dryRunApi: true }).revoke(change(), plan());
-    expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { DryRun: true, SecurityGroupRuleIds: [ID1] });
-    expect(out).toMatchObject({ status: 'would-revoke', ruleIds: [ID1] });
-  });
 });
 
 describe('safety checks before any call', () => {
