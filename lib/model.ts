@@ -56,7 +56,20 @@ export interface RuleChange {
    * by id only, and the remediator revokes it only when EC2 confirms it is ingress.
    */
   directionUnknown?: true;
+  /**
+   * ModifySecurityGroupRules fields the request left out. The API keeps a
+   * field's current value when it is absent, and CloudTrail records only the
+   * request, so the record does not say what these are now. The normaliser
+   * judges the widest case (a missing `IpProtocol` reads as `-1`, missing
+   * ports as every port), the finding says so, and the planner never revokes
+   * such a rule: a compliant tcp/443 rule modified without `IpProtocol` is
+   * not "all traffic".
+   */
+  fieldsNotRecorded?: NotRecordedField[];
 }
+
+/** A ModifySecurityGroupRules field that may be left out of the request (it then keeps its current value). */
+export type NotRecordedField = 'IpProtocol' | 'FromPort' | 'ToPort' | 'source';
 
 /** How the caller came: derived from userAgent, invokedBy and identity type. */
 export type ActorVia =

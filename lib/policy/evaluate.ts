@@ -24,7 +24,7 @@ import { opensAllPorts, portRangeOf, portsIncluded, type PortProtocol } from '..
 import { classifySource, groupOwner } from '../net/source';
 import { compilePolicy, type CompiledPolicy } from './compile';
 import { findException } from './exceptions';
-import { DIRECTION_UNKNOWN_NOTE, msg, REVOKED_ONLY_AS_JUDGED, publicPhrase, worldPhrase } from './messages';
+import { DIRECTION_UNKNOWN_NOTE, msg, notRecordedNote, REVOKED_ONLY_AS_JUDGED, publicPhrase, worldPhrase } from './messages';
 import { planRemediation } from './remediation';
 import { severityAtLeast, VIOLATION_THRESHOLD, worstSeverity } from './severity';
 import type { Policy, RuleId } from './types';
@@ -43,7 +43,8 @@ const NON_BLANK = /\S/;
 
 function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string, target?: RuleChange): void {
   const config = cp.rules[rule];
-  const text = target?.directionUnknown ? message + DIRECTION_UNKNOWN_NOTE + (config.remediation === 'revoke' ? REVOKED_ONLY_AS_JUDGED : '') : message;
+  let text = target?.directionUnknown ? message + DIRECTION_UNKNOWN_NOTE + (config.remediation === 'revoke' ? REVOKED_ONLY_AS_JUDGED : '') : message;
+  if (target?.fieldsNotRecorded) text += notRecordedNote(target.fieldsNotRecorded);
   const finding: Finding = { rule, severity: config.severity, message: text, remediation: config.remediation };
   if (target) finding.target = target;
   out.push(finding);

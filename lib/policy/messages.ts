@@ -60,6 +60,16 @@ export function sourcePhrase(rule: RuleChange): string {
 /** Appended to every finding about a rule whose direction the record does not state (RuleChange.directionUnknown). */
 export const DIRECTION_UNKNOWN_NOTE =
   ' CloudTrail does not record the direction of a ModifySecurityGroupRules rule; judged as ingress (if it is an egress rule, this finding does not apply).';
+/**
+ * Appended to every finding about a ModifySecurityGroupRules rule whose
+ * request left fields out (RuleChange.fieldsNotRecorded): the rule kept its
+ * current values for them, which the record does not give.
+ */
+export function notRecordedNote(fields: readonly string[]): string {
+  const names = fields.map((f) => (f === 'source' ? 'the source' : f)).join(', ');
+  return ` The ModifySecurityGroupRules request left out ${names}, so the rule kept its current value${fields.length > 1 ? 's' : ''}, which CloudTrail does not record; judged as the widest case (a missing IpProtocol as all traffic, missing ports as every port). Alert only: sgwatch never revokes a rule it cannot see whole.`;
+}
+
 /** Added to DIRECTION_UNKNOWN_NOTE when the policy rule would revoke. */
 export const REVOKED_ONLY_AS_JUDGED = ' sgwatch asks EC2 for its direction before revoking and never revokes it as anything else.';
 

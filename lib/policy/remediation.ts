@@ -35,7 +35,11 @@ function permissionKey(p: Permission): string {
  *   contract is "the modified rule", and the remediator only ever revokes an
  *   id in the direction it was judged in (it asks EC2 first, and an egress id
  *   sent to the ingress call is simply not found), so a guess never removes
- *   an egress rule.
+ *   an egress rule;
+ * - a modified rule whose request left fields out (`fieldsNotRecorded`) is
+ *   never planned: it was judged on its widest case, not on what it is, and
+ *   revoking it could remove a compliant rule (a tcp/443 rule modified
+ *   without IpProtocol is not "all traffic"). The plan says why.
  */
 export function planRemediation(change: Change, findings: readonly Finding[], compiled: CompiledPolicy, mode: RemediationMode): RemediationPlan {
   if (mode === 'off') return none(mode, 'remediation is off');
@@ -55,9 +59,15 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
   const permissions: Permission[] = [];
   const seenIds = new Set<string>();
   const seenPermissions = new Set<string>();
+  const notRecorded: string[] = [];
   for (const f of findings) {
     const t = f.target;
     if (f.remediation !== 'revoke' || !t) continue;
+    if (t.fieldsNotRecorded) {
+      const what = `${t.ruleId ?? 'a rule'} (request left out ${t.fieldsNotRecorded.join(', ')})`;
+      if (!notRecorded.includes(what)) notRecorded.push(what);
+      continue;
+    }
     // Without an id, a guessed direction would build a permission for the wrong call: skip it.
     if (t.directionUnknown && !t.ruleId) continue;
     if (t.ruleId) {
@@ -74,8 +84,11 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
       }
     }
   }
+  const skipped = notRecorded.length ? `not revoking ${notRecorded.join(', ')}: the record does not say what the rule is now` : undefined;
   if (ruleIds.length === 0 && permissions.length === 0) {
-    return none(mode, 'the offending rules carry neither an id nor a source: nothing precise to revoke');
+    return none(mode, skipped ?? 'the offending rules carry neither an id nor a source: nothing precise to revoke');
   }
-  return { mode, action: 'revoke', ruleIds, permissions };
+  const plan: RemediationPlan = { mode, action: 'revoke', ruleIds, permissions };
+  if (skipped) plan.reason = skipped;
+  return plan;
 }

@@ -224,6 +224,20 @@ describe('onChange handler', () => {
     ]);
   });
 
+  it('ModifySecurityGroupRules without IpProtocol (a compliant tcp/443 rule re-described): alerted on its widest case, saying so, never revoked in enforce mode', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false }] });
+    const e = await env(); // enforce
+    const event = modifyEvent('modify-rule-to-ssh-from-world.json', 'c0ffee00-0000-4000-8000-000000000004');
+    const detail = event.detail as { requestParameters: { ModifySecurityGroupRulesRequest: { SecurityGroupRule: { SecurityGroupRule: unknown } } } };
+    detail.requestParameters.ModifySecurityGroupRulesRequest.SecurityGroupRule.SecurityGroupRule = { FromPort: 443, ToPort: 443, CidrIpv4: '0.0.0.0/0', Description: 'public https' };
+    const out = await handlerFor(e)(event, context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'violation', alert: 'violation' });
+    expect(out.remediation).not.toBe('revoked');
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
+    expect(String(sns.commandCalls(PublishCommand)[0].args[0].input.Message)).toMatch(/left out IpProtocol/);
+  });
+
   it('AuthorizeSecurityGroupIngress by id to a group Describe names `default`: a medium default-group-rule alert, nothing revoked (alert-only rule); one look-up per group per container', async () => {
     ec2.on(DescribeSecurityGroupsCommand, { GroupIds: ['sg-b0673be3'] }).resolves({ SecurityGroups: [{ GroupId: 'sg-b0673be3', GroupName: 'default', VpcId: 'vpc-0a1b2c3d' }] });
     const e = await env(); // enforce

@@ -11,8 +11,15 @@
  * assumption (an alert rather than a silent miss), and the flag lets the
  * pipeline look the real direction up (lib/context/rule-directions.ts) and
  * the policy refuse to revoke on a guess.
+ *
+ * Left-out fields: every field of the inner `SecurityGroupRule` is optional
+ * in the API, and a field left out keeps the rule's current value (see the
+ * API reference, SecurityGroupRuleRequest). The record then does not say what
+ * the rule is. Such a rule is listed in `fieldsNotRecorded` and read as its
+ * widest case (no `IpProtocol`: `-1`; no ports: every port), so the policy
+ * alerts rather than misses, and the planner never revokes it.
  */
-import type { RuleChange, RuleSource } from '../../model';
+import type { NotRecordedField, RuleChange, RuleSource } from '../../model';
 import { anyCase, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
 import { readPorts, readProtocol } from './permissions';
 
@@ -73,13 +80,23 @@ export function readModifyRequest(params: Obj): ModifyRequest {
     }
     const spec: Obj = specRaw ?? {};
     const sp = `${path}.SecurityGroupRule`;
-    const protocol = readProtocol(anyCase(spec, 'IpProtocol'), `${sp}.IpProtocol`);
-    const [fromPort, toPort] = readPorts(protocol, anyCase(spec, 'FromPort'), anyCase(spec, 'ToPort'), sp);
+    const protocolRaw = anyCase(spec, 'IpProtocol');
+    const protocol = readProtocol(protocolRaw, `${sp}.IpProtocol`);
+    const fromRaw = anyCase(spec, 'FromPort');
+    const toRaw = anyCase(spec, 'ToPort');
+    const [fromPort, toPort] = readPorts(protocol, fromRaw, toRaw, sp);
     const egress = optBool(anyCase(spec, 'IsEgress') ?? anyCase(entry, 'IsEgress'));
     const rule: RuleChange = { action: 'modify', direction: egress ? 'egress' : 'ingress', protocol, fromPort, toPort };
     if (egress === undefined) rule.directionUnknown = true;
     const source = ruleSource(spec, sp);
     if (source) rule.source = source;
+    const missing: NotRecordedField[] = [];
+    if (protocolRaw === undefined || protocolRaw === null || protocolRaw === '') missing.push('IpProtocol');
+    // Ports matter only where the (recorded) protocol has them; -1 has none.
+    if (protocol !== '-1' && (fromRaw === undefined || fromRaw === null)) missing.push('FromPort');
+    if (protocol !== '-1' && (toRaw === undefined || toRaw === null)) missing.push('ToPort');
+    if (!source) missing.push('source');
+    if (missing.length) rule.fieldsNotRecorded = missing;
     const description = optString(anyCase(spec, 'Description'), `${sp}.Description`);
     if (description !== undefined) rule.description = description;
     if (ruleId) rule.ruleId = ruleId;
