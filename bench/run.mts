@@ -144,3 +144,20 @@ if (process.env.BENCH_LAMBDA !== '0') {
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
   console.log(`\nwritten: bench/out/results.json`);
 }
+
+// ---------------------------------------------------------------- issue 11: hostile policy input (globs)
+// BENCH_POLICY=0 skips it.
+if (process.env.BENCH_POLICY !== '0') {
+  const { benchPolicy, printPolicyReport } = await import('./policy.mjs');
+  console.log('\nPolicy matching at hostile scale');
+  try {
+    const r = await benchPolicy();
+    printPolicyReport(r);
+    report.policy = r;
+  } catch (err) {
+    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    report.policy = { error: String(err) };
+    process.exitCode = 1;
+  }
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
+}

@@ -6,7 +6,7 @@
 import { CidrClassifier, CidrSet } from '../net/cidr';
 import { ApprovedPorts, formatPortSpec, parsePortRange, parsePortSpec, PortRangeSet, type PortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
-import { globToRegExp } from './glob';
+import { compileGlob, type GlobPattern } from './glob';
 import { isValidatedPolicy, PolicyError } from './load';
 import { untilToMs, validatePolicyObject } from './schema';
 import type { AlertOnlyActor, Policy, PolicyException, RuleConfig, RuleId } from './types';
@@ -23,7 +23,7 @@ export interface CompiledException {
   protocol?: string;
   ports?: PortRangeSet;
   cidrs?: CidrSet;
-  actors?: RegExp[];
+  actors?: GlobPattern[];
   rules?: ReadonlySet<string>;
   source: PolicyException;
 }
@@ -31,7 +31,7 @@ export interface CompiledException {
 export interface CompiledAlertOnly {
   /** `alertOnlyActors[N]`. */
   id: string;
-  pattern: RegExp;
+  pattern: GlobPattern;
   entry: AlertOnlyActor;
 }
 
@@ -80,7 +80,7 @@ function compileException(ex: PolicyException, index: number): CompiledException
         )
       : undefined,
     cidrs: ex.cidr !== undefined ? CidrSet.parse(list(ex.cidr)!) : undefined,
-    actors: ex.actor !== undefined ? list(ex.actor)!.map(globToRegExp) : undefined,
+    actors: ex.actor !== undefined ? list(ex.actor)!.map(compileGlob) : undefined,
     rules: ex.rules ? new Set(ex.rules) : undefined,
     source: ex,
   };
@@ -113,7 +113,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     approved: new ApprovedPorts(specs),
     approvedText: specs.length ? specs.map(formatPortSpec).join(', ') : 'no ports',
     rules: policy.rules,
-    alertOnly: policy.alertOnlyActors.map((entry, i) => ({ id: `alertOnlyActors[${i}]`, pattern: globToRegExp(entry.arn), entry })),
+    alertOnly: policy.alertOnlyActors.map((entry, i) => ({ id: `alertOnlyActors[${i}]`, pattern: compileGlob(entry.arn), entry })),
     exceptions: policy.exceptions.map(compileException),
   };
   cache.set(policy, compiled);

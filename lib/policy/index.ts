@@ -5,7 +5,7 @@ export { defaultPolicy, loadPolicyFile, parsePolicy, policyFromObject, policyToY
 export { planRemediation } from './remediation';
 export { validatePolicyText, validatePolicyObject, untilToMs, type ValidationResult } from './schema';
 export { compareSeverity, severityAtLeast, worstSeverity, isSeverity, VIOLATION_THRESHOLD } from './severity';
-export { globToRegExp } from './glob';
+export { compileGlob, type GlobPattern } from './glob';
 export {
   RULE_IDS,
   REMEDIATIONS,
