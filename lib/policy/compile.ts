@@ -47,6 +47,8 @@ export interface CompiledPolicy {
   approvedText: string;
   rules: Readonly<Record<RuleId, RuleConfig>>;
   alertOnly: CompiledAlertOnly[];
+  /** `alertOnlyVia`. */
+  alertOnlyVia: ReadonlySet<string>;
   exceptions: CompiledException[];
 }
 
@@ -114,6 +116,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     approvedText: specs.length ? specs.map(formatPortSpec).join(', ') : 'no ports',
     rules: policy.rules,
     alertOnly: policy.alertOnlyActors.map((entry, i) => ({ id: `alertOnlyActors[${i}]`, pattern: compileGlob(entry.arn), entry })),
+    alertOnlyVia: new Set(policy.alertOnlyVia),
     exceptions: policy.exceptions.map(compileException),
   };
   cache.set(policy, compiled);

@@ -3,8 +3,52 @@
  * ones. Planning only; nothing here calls AWS.
  */
 import type { Change, Finding, Permission, RemediationMode, RemediationPlan } from '../model';
-import type { CompiledPolicy } from './compile';
-import { matchingArn } from './glob';
+import type { CompiledAlertOnly, CompiledPolicy } from './compile';
+import { compileGlob, matchingArn, type GlobPattern } from './glob';
+
+/** `arn:aws:iam::1:role/team/ci/deploy` → (`arn:aws:iam::1:role/`, `team/ci/`, `deploy`). */
+const ROLE_WITH_PATH = /^(arn:[^:]*:iam::[^:]*:role\/)(.+\/)([^/]+)$/;
+
+function withoutRolePath(arn: string | undefined): string | undefined {
+  const m = arn === undefined ? null : ROLE_WITH_PATH.exec(arn);
+  return m ? m[1] + m[3] : undefined;
+}
+
+const pathlessPatterns = new WeakMap<CompiledAlertOnly, GlobPattern | null>();
+
+/**
+ * The pattern of an alert-only entry naming a role with a path, without the
+ * path; null when it names none (or the role name itself is a wildcard,
+ * which without its path would match every role).
+ */
+function pathlessPattern(a: CompiledAlertOnly): GlobPattern | null {
+  let p = pathlessPatterns.get(a);
+  if (p === undefined) {
+    const m = ROLE_WITH_PATH.exec(a.entry.arn);
+    p = m && !/[*?]/.test(m[3]) ? compileGlob(m[1] + m[3]) : null;
+    pathlessPatterns.set(a, p);
+  }
+  return p;
+}
+
+/**
+ * The actor ARN an alert-only entry matches, or undefined. A role's path
+ * (`role/team/ci/deploy`) is in the session issuer's ARN but not in the
+ * assumed-role session ARN, and people write either form in the policy, so
+ * a role also matches an entry naming it with another or no path: when in
+ * doubt about an alert-only actor, sgwatch alerts rather than revokes.
+ */
+function alertOnlyMatch(a: CompiledAlertOnly, actor: Change['actor']): string | undefined {
+  const direct = matchingArn(a.pattern, actor);
+  if (direct !== undefined) return direct;
+  const role = actor.roleArn;
+  if (role === undefined) return undefined;
+  const bare = withoutRolePath(role);
+  if (bare !== undefined && a.pattern.test(bare)) return role;
+  const pathless = pathlessPattern(a);
+  if (pathless && (pathless.test(role) || (bare !== undefined && pathless.test(bare)))) return role;
+  return undefined;
+}
 
 function none(mode: RemediationMode, reason?: string): RemediationPlan {
   const plan: RemediationPlan = { mode, action: 'none', ruleIds: [], permissions: [] };
@@ -28,8 +72,11 @@ function permissionKey(p: Permission): string {
  * - mode `off`: nothing ("remediation is off");
  * - revoke only the rules of findings whose policy rule says `revoke`:
  *   their `sgr-` ids, or the permission itself when the record has no id;
- * - nothing for a failed call, a group without id, or an alert-only actor
- *   (the reason names the alertOnlyActors entry);
+ * - nothing for a failed call, a group without id, an alert-only actor
+ *   (the reason names the alertOnlyActors entry; a role matches whatever
+ *   path either side writes), or a change made through an alert-only tool
+ *   (`alertOnlyVia`: CloudFormation and Terraform by default, whoever's
+ *   credentials ran them);
  * - a rule whose direction the record does not state (`directionUnknown`,
  *   ModifySecurityGroupRules) is planned by its id like any other: the issue's
  *   contract is "the modified rule", and the remediator only ever revokes an
@@ -48,10 +95,16 @@ export function planRemediation(change: Change, findings: readonly Finding[], co
   if (!revoking) return none(mode);
   if (change.error) return none(mode, 'the call failed: nothing changed, nothing to revoke');
   for (const a of compiled.alertOnly) {
-    const who = matchingArn(a.pattern, change.actor);
+    const who = alertOnlyMatch(a, change.actor);
     if (who !== undefined) {
       return none(mode, `actor ${who} is alert-only (${a.id} "${a.entry.arn}": ${a.entry.reason}): alerting, not revoking`);
     }
+  }
+  if (compiled.alertOnlyVia.has(change.actor.via)) {
+    return none(
+      mode,
+      `made through ${change.actor.via} (policy alertOnlyVia): alerting, not revoking; the next deploy would put the rule back, so fix it in the stack or configuration`,
+    );
   }
   if (change.groupId === null) return none(mode, 'the record names no group id: cannot revoke safely');
 

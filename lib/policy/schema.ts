@@ -13,7 +13,7 @@ import { SEVERITIES } from '../model';
 import { parseCidr, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr';
 import { parsePortRange, parsePortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
-import { REMEDIATIONS, RULE_IDS, type PolicyInput } from './types';
+import { ALERT_ONLY_VIA, REMEDIATIONS, RULE_IDS, type PolicyInput } from './types';
 import { errorMessage } from '../errors/error-text';
 import { isAccountId, isGroupId, isRuleId } from '../aws-ids';
 
@@ -208,6 +208,7 @@ function buildPolicyInputSchema() {
     approvedPublicPorts: z.array(checked<string>(portSpecCheck)).optional(),
     rules: rulesSchema.optional(),
     alertOnlyActors: z.array(alertOnlySchema).optional(),
+    alertOnlyVia: z.array(z.enum(ALERT_ONLY_VIA)).optional(),
     exceptions: z.array(exceptionSchema).optional(),
   }).superRefine((policy, ctx) => {
     const seen = new Map<string, number>();

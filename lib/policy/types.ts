@@ -64,8 +64,20 @@ export interface Policy {
   approvedPublicPorts: string[];
   rules: Record<RuleId, RuleConfig>;
   alertOnlyActors: AlertOnlyActor[];
+  /**
+   * Changes made through these tools are alerted, never revoked, whoever's
+   * credentials ran them (CloudFormation with a console user's credentials,
+   * Terraform in CI): revoking a rule the stack or state declares makes
+   * drift, and the next deploy puts it back (a remediation loop). Fix it in
+   * the code instead. Default: cloudformation, terraform. `[]` revokes them too.
+   */
+  alertOnlyVia: AlertOnlyVia[];
   exceptions: PolicyException[];
 }
+
+/** Tools whose changes `alertOnlyVia` can make alert-only (the `via` sgwatch reads from the record). */
+export const ALERT_ONLY_VIA = ['cloudformation', 'terraform', 'console', 'cli', 'sdk', 'aws-service'] as const;
+export type AlertOnlyVia = (typeof ALERT_ONLY_VIA)[number];
 
 /** A policy file as written: every key optional, rules partial per field. */
 export type PolicyInput = Partial<Omit<Policy, 'rules'>> & {

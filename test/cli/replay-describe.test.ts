@@ -19,6 +19,8 @@ const EGRESS = path.join(modify, 'modify-default-egress-description.json');
 /** AuthorizeSecurityGroupIngress by groupId (no name): tcp/22 from 10.0.0.0/8, documented. */
 const PRIVATE_SSH = path.join(ROOT, 'events', 'authorize', 'ssh-from-private-network.json');
 const PRIVATE_SSH_GROUP = 'sg-0a1b2c3d4e5f60012';
+/** The shipped modify records come from Terraform, alert-only by default (alertOnlyVia); the plan tests revoke IaC changes too. */
+const REVOKE_IAC = ['--policy', path.join(ROOT, 'test', 'fixtures', 'policies', 'revoke-iac.yml')];
 
 /** Direction per rule id the stand-in knows; an id absent is "not found"; `deny` answers UnauthorizedOperation. */
 let rules: Record<string, { group: string; egress: boolean }> = {};
@@ -84,7 +86,7 @@ const json = (stdout: string) => stdout.trim().split('\n').map((l) => JSON.parse
 
 describe('sgwatch replay --describe', () => {
   it('without --describe nothing is asked: the egress rule is judged as ingress and alerted, saying so', async () => {
-    const run = await runCli(['replay', EGRESS, '--store', 'memory', '--format', 'json'], { env: awsEnv() });
+    const run = await runCli(['replay', EGRESS, '--store', 'memory', '--format', 'json', ...REVOKE_IAC], { env: awsEnv() });
     expect(run.code).toBe(0);
     expect(requests).toHaveLength(0);
     const [r] = json(run.stdout);
@@ -121,7 +123,7 @@ describe('sgwatch replay --describe', () => {
 
   it('a denied look-up is reported on stderr, the record judged as offline, exit code unchanged', async () => {
     deny = true;
-    const run = await runCli(['replay', EGRESS, '--store', 'memory', '--format', 'json', '--describe'], { env: awsEnv() });
+    const run = await runCli(['replay', EGRESS, '--store', 'memory', '--format', 'json', '--describe', ...REVOKE_IAC], { env: awsEnv() });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/could not look up the direction of sgr-0a1b2c3d4e5f60501 in sg-0a1b2c3d4e5f60050: UnauthorizedOperation/);
     expect(json(run.stdout)[0]).toMatchObject({ outcome: 'violation', remediation: { action: 'revoke', ruleIds: ['sgr-0a1b2c3d4e5f60501'] } });

@@ -64,7 +64,8 @@ const awsEnv = () => ({
   AWS_REGION: 'us-east-1',
   AWS_MAX_ATTEMPTS: '1',
 });
-const enforce = ['replay', EVENT, '--store', 'memory', '--format', 'json', '--remediate', 'enforce', '--yes'];
+/** EVENT comes from Terraform, alert-only by default (alertOnlyVia): this policy revokes IaC changes too. */
+const enforce = ['replay', EVENT, '--store', 'memory', '--format', 'json', '--remediate', 'enforce', '--yes', '--policy', path.join(ROOT, 'test', 'fixtures', 'policies', 'revoke-iac.yml')];
 const actions = () => requests.map((p) => p.get('Action'));
 
 describe('sgwatch replay --remediate enforce: account guard', () => {

@@ -13,7 +13,15 @@ import { DescribeSecurityGroupRulesCommand, EC2Client } from '@aws-sdk/client-ec
 import { resolveDirections, type RuleDirectionResolver } from '../../lib/context/rule-directions';
 import { createEc2RuleDirectionResolver, describeRuleDirections } from '../../lib/context/ec2-rule-directions';
 import { processRecord, processRecordWithContext } from '../../lib/process';
-import { defaultPolicy } from '../../lib/policy';
+import { parsePolicy } from '../../lib/policy';
+
+/**
+ * These tests are about the plan for a rule of guessed direction. The
+ * shipped ModifySecurityGroupRules records come from Terraform, which the
+ * default policy makes alert-only (alertOnlyVia), so they judge with a
+ * policy that revokes IaC changes too.
+ */
+const revokingPolicy = parsePolicy('alertOnlyVia: []\n', 'revoke-iac.yml');
 import { evaluate } from '../../lib/policy/evaluate';
 import type { Change, Direction, RuleChange } from '../../lib/model';
 import { judgedChange } from '../../lib/context/facts';
@@ -67,7 +75,7 @@ describe('resolveDirections', () => {
     expect('directionUnknown' in out.rules[0]).toBe(false);
     expect(c.rules[0]).toMatchObject({ direction: 'ingress', directionUnknown: true });
     // The egress allow-all rule is not a violation once its direction is known.
-    expect(evaluate(out, defaultPolicy())).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [] });
+    expect(evaluate(out, revokingPolicy)).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [] });
   });
 
   it('a rule the look-up did not find keeps its flag (and the note says so); found ones are resolved', async () => {
@@ -128,7 +136,7 @@ describe('EC2 resolver (DescribeSecurityGroupRules)', () => {
     const out = await resolveDirections(change([modified(EGRESS_ID)]), createEc2RuleDirectionResolver());
     expect(out.rules[0]).toMatchObject({ direction: 'egress' });
     expect(out.rules[0].directionUnknown).toBeUndefined();
-    expect(evaluate(out, defaultPolicy()).outcome).toBe('compliant');
+    expect(evaluate(out, revokingPolicy).outcome).toBe('compliant');
   });
 
   it('not found (rule or group gone) → flag kept', async () => {
@@ -158,7 +166,7 @@ describe('EC2 resolver (DescribeSecurityGroupRules)', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(pattern);
     // Still alerted as ingress; the plan names the modified rule by id (the remediator checks its direction before revoking).
-    const v = evaluate(out, defaultPolicy());
+    const v = evaluate(out, revokingPolicy);
     expect(v).toMatchObject({ outcome: 'violation', severity: 'critical', remediation: { action: 'revoke', ruleIds: [EGRESS_ID], permissions: [] } });
   });
 
@@ -197,7 +205,7 @@ describe('EC2 resolver (DescribeSecurityGroupRules)', () => {
 });
 
 describe('processRecordWithContext on the shipped events', () => {
-  const policy = defaultPolicy();
+  const policy = revokingPolicy;
   const egressEvent = load('modify-default-egress-description.json');
   const sshEvent = load('modify-rule-to-ssh-from-world.json');
 

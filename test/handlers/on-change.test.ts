@@ -204,7 +204,10 @@ describe('onChange handler', () => {
       .on(RevokeSecurityGroupIngressCommand)
       .rejects(Object.assign(new Error("The security group rule ID 'sgr-0a1b2c3d4e5f60501' does not exist"), { name: 'InvalidSecurityGroupRuleId.NotFound', $fault: 'client', $metadata: {} }));
     const e = await env(); // enforce
-    const out = await handlerFor(e)(modifyEvent('modify-default-egress-description.json', 'c0ffee00-0000-4000-8000-000000000002'), context);
+    const event = modifyEvent('modify-default-egress-description.json', 'c0ffee00-0000-4000-8000-000000000002');
+    // Made with the CLI here: the shipped record's Terraform is alert-only by default (alertOnlyVia), and this test is about the revoke path.
+    (event.detail as { userAgent: string }).userAgent = 'aws-cli/2.15.0 Python/3.11.6 Linux/6.1 exe/x86_64 command/ec2.modify-security-group-rules';
+    const out = await handlerFor(e)(event, context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'violation', severity: 'critical', alert: 'violation', remediation: 'alert-only' });
     // Only the judged direction was tried, by id; the egress rule was never touched.
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input.SecurityGroupRuleIds)).toEqual([['sgr-0a1b2c3d4e5f60501']]);
