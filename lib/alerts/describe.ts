@@ -15,6 +15,7 @@ import { compareSeverity } from '../policy/severity';
 import type { RuleId } from '../policy/types';
 import { judgedChange } from '../context/facts';
 import { GROUP_ID } from '../aws-ids';
+import { revokeCommand } from './fix-command';
 
 // ---------------------------------------------------------------- ports
 
@@ -266,6 +267,11 @@ export interface FindingView {
   remediation: 'revoke' | 'alert';
   /** The rule as recorded (raw; channels validate or escape what they show of it). */
   target?: Finding['target'];
+  /**
+   * The AWS CLI command that removes this rule, when sgwatch is not removing
+   * it (alert-only, dry-run, refused, failed); built from validated values only.
+   */
+  fix?: string;
 }
 
 export interface ExceptionView {
@@ -309,8 +315,17 @@ export interface AlertView {
   links: { group?: string; event?: string };
 }
 
-function findingView(f: Finding): FindingView {
+/** Rule ids sgwatch removed or is removing (enforce), so their alerts carry no fix command. */
+function removedIds(outcome: RemediationOutcome | undefined, plan: RemediationPlan | undefined): ReadonlySet<string> {
+  if (outcome) return new Set(outcome.status === 'revoked' || outcome.status === 'already-gone' ? outcome.ruleIds : []);
+  return new Set(plan?.mode === 'enforce' && plan.action === 'revoke' ? plan.ruleIds : []);
+}
+
+function findingView(f: Finding, change?: Change, removed?: ReadonlySet<string>): FindingView {
+  const gone = f.target?.ruleId !== undefined && removed?.has(f.target.ruleId) === true;
+  const fix = gone ? undefined : revokeCommand(f.target, change?.groupId, change?.region);
   return {
+    ...(fix ? { fix } : {}),
     rule: f.rule,
     severity: f.severity,
     ruleText: f.target ? describeRule(f.target) : undefined,
@@ -332,13 +347,14 @@ export function describeAlert(alert: Alert): AlertView {
   const result = alert.record.result;
   const change: Change | undefined = judgedChange(result);
   const verdict = result.verdict;
-  const findings = [...verdict.findings].sort((a, b) => compareSeverity(b.severity, a.severity)).map(findingView);
+  const outcome = alert.remediation ?? alert.record.remediation;
+  const removed = removedIds(outcome, verdict.remediation);
+  const findings = [...verdict.findings].sort((a, b) => compareSeverity(b.severity, a.severity)).map((f) => findingView(f, change, removed));
   const ruleIds: string[] = [];
   for (const f of findings) if (!ruleIds.includes(f.rule)) ruleIds.push(f.rule);
   const actor = change?.actor ?? result.ignored?.actor;
   const region = change?.region ?? result.ignored?.region ?? '';
   const eventId = change?.eventId ?? alert.record.eventId;
-  const outcome = alert.remediation ?? alert.record.remediation;
   return {
     reason: alert.reason,
     severity: verdict.severity,

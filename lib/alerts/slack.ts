@@ -102,17 +102,80 @@ function groupLabel(view: AlertView): string {
   return linked + name + vpc;
 }
 
-function findingBlock(f: FindingView): SlackBlock {
-  const lines = [`${EMOJI[f.severity]} *${escapeMrkdwn(f.rule, { max: 100 })}* (${f.severity})${f.remediation === 'revoke' ? ' — policy: revoke' : ''}`];
-  if (f.ruleText) {
-    const id = f.ruleId ? ` ${mrkdwnCode(f.ruleId, { max: 60 })}` : '';
-    lines.push(`${mrkdwnCode(f.ruleText, { max: 400 })}${id}`);
+/**
+ * The findings about one rule of the change, together: the rule once (what,
+ * id, description), then each finding on it (policy rule, severity, its
+ * sentence), then the fix command when sgwatch is not removing it. A call
+ * that adds one all-traffic rule fires three policy rules on it; the rule is
+ * shown once, not three times.
+ */
+interface RuleGroup {
+  findings: FindingView[];
+}
+
+function targetKey(f: FindingView): string | undefined {
+  const t = f.target;
+  if (!t) return undefined;
+  return JSON.stringify([t.ruleId, t.direction, t.protocol, t.fromPort, t.toPort, t.source, t.description]);
+}
+
+function byRule(findings: readonly FindingView[]): RuleGroup[] {
+  const groups: RuleGroup[] = [];
+  const index = new Map<string, RuleGroup>();
+  for (const f of findings) {
+    const key = targetKey(f);
+    const known = key === undefined ? undefined : index.get(key);
+    if (known) {
+      known.findings.push(f);
+      continue;
+    }
+    const g = { findings: [f] };
+    groups.push(g);
+    if (key !== undefined) index.set(key, g);
   }
-  if (f.description !== undefined) lines.push(`Description: ${mrkdwnCode(f.description, { max: 600 })}`);
-  else if (f.ruleText) lines.push('Description: _none_');
-  lines.push(`_${escapeMrkdwn(f.why, { max: 600 })}_`);
-  if (f.message && f.message !== f.why) lines.push(escapeMrkdwn(f.message, { max: 800 }));
+  return groups;
+}
+
+function ruleGroupBlock(g: RuleGroup): SlackBlock {
+  const first = g.findings[0];
+  const lines: string[] = [];
+  if (first.ruleText) {
+    const id = first.ruleId ? ` ${mrkdwnCode(first.ruleId, { max: 60 })}` : '';
+    lines.push(`${mrkdwnCode(first.ruleText, { max: 400 })}${id}`);
+    lines.push(first.description !== undefined ? `Description: ${mrkdwnCode(first.description, { max: 600 })}` : 'Description: _none_');
+  }
+  for (const f of g.findings) {
+    const head = `${EMOJI[f.severity]} *${escapeMrkdwn(f.rule, { max: 100 })}* (${f.severity})${f.remediation === 'revoke' ? ' — policy: revoke' : ''}`;
+    // A finding on a rule: the rule line says what, the why block why. One without (a refused call) has only its sentence.
+    lines.push(first.ruleText || !f.message ? head : `${head}: ${escapeMrkdwn(f.message, { max: 800 })}`);
+  }
+  const t = first.target;
+  if (t?.directionUnknown) lines.push('_CloudTrail does not record this rule’s direction: judged as ingress; if it is egress these findings do not apply._');
+  if (t?.fieldsNotRecorded?.length) {
+    lines.push(`_The request left out ${escapeMrkdwn(t.fieldsNotRecorded.join(', '), { max: 100 })}, which keep their current values: judged on the widest case, never revoked by sgwatch._`);
+  }
+  if (first.fix) lines.push(`Fix: ${mrkdwnCode(first.fix, { max: 400 })}`);
   return section(lines);
+}
+
+/** Why each policy rule that fired matters: once per rule, not once per finding. */
+function whyBlock(findings: readonly FindingView[]): SlackBlock | undefined {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const f of findings) {
+    if (seen.has(f.rule) || !f.why || f.why === f.message) continue;
+    seen.add(f.rule);
+    lines.push(`• *${escapeMrkdwn(f.rule, { max: 100 })}*: _${escapeMrkdwn(f.why, { max: 600 })}_`);
+  }
+  return lines.length ? { type: 'context', elements: [mrkdwn(fitLines(['*Why it matters*', ...lines], SLACK_LIMITS.sectionText))] } : undefined;
+}
+
+/** The user agent as shown: long ones (Terraform's run to 300 characters) cut; the record keeps the full text. */
+function shortUserAgent(ua: string): string {
+  const max = 80;
+  if (ua.length <= max) return ua;
+  const cut = ua.lastIndexOf(' ', max);
+  return `${ua.slice(0, cut > 20 ? cut : max)} …`;
 }
 
 /** The worst finding's rule direction is an assumption (ModifySecurityGroupRules without IsEgress). */
@@ -236,13 +299,12 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
       field('Actor', actorLines[0]),
       field('Source IP', mrkdwnCode(view.actor.sourceIp ?? 'unknown', { max: 200 })),
       field('Event', `${mrkdwnCode(view.eventName, { max: 120 })} at ${mrkdwnCode(view.eventTime || 'unknown time', { max: 60 })}`),
-      field('sgwatch', escapeMrkdwn(view.action.text, { max: 900 })),
     ],
   });
 
   const ctx: SlackText[] = [];
   if (view.actor.arn) ctx.push(mrkdwn(`ARN: ${mrkdwnCode(view.actor.arn, { max: 1000 })}`));
-  if (view.actor.userAgent) ctx.push(mrkdwn(`User agent: ${mrkdwnCode(view.actor.userAgent, { max: 500 })}`));
+  if (view.actor.userAgent) ctx.push(mrkdwn(`User agent: ${mrkdwnCode(shortUserAgent(view.actor.userAgent), { max: 200 })}`));
   if (ctx.length) blocks.push({ type: 'context', elements: ctx });
 
   if (view.callError) {
@@ -256,11 +318,16 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
 
   if (view.findings.length) {
     blocks.push({ type: 'divider' });
-    for (const f of view.findings.slice(0, MAX_FINDING_BLOCKS)) blocks.push(findingBlock(f));
-    const rest = view.findings.length - MAX_FINDING_BLOCKS;
+    const groups = byRule(view.findings);
+    const shown = groups.slice(0, MAX_FINDING_BLOCKS);
+    for (const g of shown) blocks.push(ruleGroupBlock(g));
+    let rest = 0;
+    for (const g of groups.slice(MAX_FINDING_BLOCKS)) rest += g.findings.length;
     if (rest > 0) {
       blocks.push({ type: 'context', elements: [mrkdwn(`…and ${rest} more finding${rest === 1 ? '' : 's'} (full list in the SNS JSON and \`sgwatch history\`).`)] });
     }
+    const why = whyBlock(view.findings);
+    if (why) blocks.push(why);
   }
 
   if (view.exceptions.length) {
@@ -277,7 +344,8 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
   if (view.action.detail) actionLines.push(mrkdwnCode(view.action.detail, { max: 1500 }));
   blocks.push(section(actionLines));
 
-  const links = [link(view.links.group, 'Security group in the EC2 console'), link(view.links.event, 'CloudTrail event')].filter(
+  // The group's console link is on its id in the fields above; not repeated here.
+  const links = [link(view.links.event, 'CloudTrail event')].filter(
     (l): l is string => l !== undefined,
   );
   links.push(`Event id ${mrkdwnCode(view.eventId, { max: 100 })}`);

@@ -75,6 +75,7 @@ function buildTextBody(view: AlertView): string {
       if (f.ruleText) out.push(`    Description: ${f.description === undefined ? '(none)' : JSON.stringify(line(f.description, 600))}`);
       out.push(`    Why:         ${line(f.why, 600)}`);
       if (f.message && f.message !== f.why) out.push(`    Detail:      ${line(f.message, 800)}`);
+      if (f.fix) out.push(`    Fix:         ${f.fix}`);
     }
     if (view.findings.length > 50) out.push(`  ...and ${view.findings.length - 50} more findings (see the JSON message).`);
   }
