@@ -385,7 +385,10 @@ function keepAccountsAsWritten(doc: Document): void {
 function checkInput(value: unknown, fileName: string, locate?: (p: Problem) => { line: number; col: number } | undefined): ValidationResult {
   const result = policyInputSchema().safeParse(value ?? {}, { reportInput: true });
   if (result.success) return { ok: true, input: result.data as PolicyInput };
-  return { ok: false, problems: problemsOf(result.error.issues).map((p) => line(fileName, formatPath(p.path), p.message, locate?.(p))) };
+  // In the order of the file (zod reports in schema order): a reader fixes them top to bottom. Unlocated problems keep their order, last.
+  const located = problemsOf(result.error.issues).map((p, i) => ({ p, i, at: locate?.(p) }));
+  located.sort((a, b) => (a.at?.line ?? Infinity) - (b.at?.line ?? Infinity) || (a.at?.col ?? 0) - (b.at?.col ?? 0) || a.i - b.i);
+  return { ok: false, problems: located.map(({ p, at }) => line(fileName, formatPath(p.path), p.message, at)) };
 }
 
 /** Validates an already parsed object (e.g. a Policy built in code). */

@@ -143,6 +143,18 @@ describe('validation messages name the file, the path and what is expected', () 
     expect(e.message.split('\n')).toEqual(e.problems);
     for (const p of e.problems) expect(p.startsWith('many.yml: ')).toBe(true);
   });
+
+  it('problems are listed in the order of the file, whatever the order of the schema', () => {
+    const text = 'rules:\n  public-admin-port: { severity: hgih }\nadminPorts: [99999]\ntrustedCidrs: [nope]\nbogus: 1\n';
+    let thrown: unknown;
+    try {
+      parsePolicy(text, 'order.yml');
+    } catch (err) {
+      thrown = err;
+    }
+    const lines = (thrown as PolicyError).problems.map((p) => Number(/\(line (\d+), column \d+\)$/.exec(p)?.[1]));
+    expect(lines).toEqual([2, 3, 4, 5]);
+  });
 });
 
 describe('loadPolicyFile', () => {
