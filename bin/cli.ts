@@ -57,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
       '--describe',
       'ask EC2 (read-only, your AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules (ec2:DescribeSecurityGroupRules; without it they are judged as ingress) and the name of groups named by id only (ec2:DescribeSecurityGroups; without it default-group-rule fires only when the record names the group)',
     )
+    .option(
+      '--inventory <file...>',
+      'answer the same look-ups as --describe offline, from files: the JSON output of aws ec2 describe-security-group-rules, describe-security-groups, describe-network-interfaces, describe-managed-prefix-lists, or an sgwatch-inventory snapshot (told apart by content)',
+    )
     .action(async (paths: string[], flags: ReplayFlags) => {
       code = await replayCommand(paths, flags);
     });

@@ -258,10 +258,11 @@ export interface InvalidResult {
   context?: undefined;
 }
 
-/** A fact learnt from an AWS API, not from the CloudTrail record, naming the call it came from. */
+/** A fact learnt from an AWS API or an inventory file, not from the CloudTrail record, naming the call or file it came from. */
 export interface LookedUp<T> {
   value: T;
-  source: 'ec2:DescribeSecurityGroups' | 'ec2:DescribeSecurityGroupRules';
+  /** `ec2:DescribeSecurityGroups`, `ec2:DescribeSecurityGroupRules`, or `inventory:FILE[,FILE...]` (replay --inventory). */
+  source: 'ec2:DescribeSecurityGroups' | 'ec2:DescribeSecurityGroupRules' | `inventory:${string}`;
 }
 
 /**

@@ -77,7 +77,7 @@ export async function processRecordWithContext(source: string, record: unknown, 
     directions ? lookUpDirections(found, directions, noteOn('direction')) : new Map(),
     groupNames ? lookUpGroupName(found, groupNames, noteOn('group-name')) : undefined,
   ]);
-  return judged(source, normalised, opts, contextFacts(name, directed));
+  return judged(source, normalised, opts, contextFacts(name, directed, { groupName: groupNames?.source, directions: directions?.source }));
 }
 
 /** The group's name matters only to default-group-rule: no look-up when the policy turned it off. */

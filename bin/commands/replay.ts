@@ -29,6 +29,8 @@ export interface ReplayFlags extends LocalPipelineFlags {
   progress: boolean;
   /** Ask EC2 (read-only, the user's AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules, the name of groups named by id. */
   describe?: boolean;
+  /** Inventory files (raw `aws ec2 describe-*` JSON or an sgwatch-inventory snapshot): the same look-ups as --describe, offline. */
+  inventory?: string[];
 }
 
 export async function replayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
@@ -49,8 +51,10 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   /** Alerts posted this run whose outcome is unknown (timed out): recorded, never re-sent. */
   let unknownAlerts = 0;
   // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
+  // --inventory answers the same look-ups from files, offline; read (and refused) before anything is opened.
+  const inventoryContext = flags.inventory?.length ? await loadInventoryContext(flags.inventory, flags.describe) : undefined;
   const pipeline = await openLocalPipeline(flags, mode, { describe: flags.describe });
-  const context = pipeline.context;
+  const context = inventoryContext ?? pipeline.context;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   try {
@@ -148,4 +152,17 @@ function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): strin
   if (unknown.length) parts.push(`${unknown.join(', ')} outcome UNKNOWN (timed out; not re-sent)`);
   if (ran.status === 'duplicate') parts.push('already recorded');
   return parts.length ? parts.join('; ') : undefined;
+}
+
+async function loadInventoryContext(files: string[], describe: boolean | undefined) {
+  if (describe) throw new UserError('--inventory and --describe both answer the look-ups; give one of them');
+  const { loadInventoryFiles, InventoryFileError } = await import('../../lib/context/inventory-file');
+  const { inventoryGroupNames, inventoryRuleDirections } = await import('../../lib/context/inventory-resolvers');
+  try {
+    const inventory = loadInventoryFiles(files);
+    return { directions: inventoryRuleDirections(inventory), groupNames: inventoryGroupNames(inventory) };
+  } catch (err) {
+    if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);
+    throw err;
+  }
 }

@@ -11,12 +11,16 @@ import type { Change, ChangeResult, ContextFacts, Direction, Result } from '../m
 import { withDirections } from './rule-directions';
 
 /** The facts learnt, or undefined when nothing was learnt (so a result without look-ups is unchanged). */
-export function contextFacts(groupName: string | undefined, directions: ReadonlyMap<string, Direction>): ContextFacts | undefined {
+export function contextFacts(
+  groupName: string | undefined,
+  directions: ReadonlyMap<string, Direction>,
+  sources: { groupName?: `inventory:${string}`; directions?: `inventory:${string}` } = {},
+): ContextFacts | undefined {
   const facts: ContextFacts = {};
-  if (groupName !== undefined) facts.groupName = { value: groupName, source: 'ec2:DescribeSecurityGroups' };
+  if (groupName !== undefined) facts.groupName = { value: groupName, source: sources.groupName ?? 'ec2:DescribeSecurityGroups' };
   if (directions.size > 0) {
     facts.directions = {};
-    for (const [id, d] of directions) facts.directions[id] = { value: d, source: 'ec2:DescribeSecurityGroupRules' };
+    for (const [id, d] of directions) facts.directions[id] = { value: d, source: sources.directions ?? 'ec2:DescribeSecurityGroupRules' };
   }
   return facts.groupName || facts.directions ? facts : undefined;
 }

@@ -21,6 +21,8 @@ import type { Change } from '../model';
 import { errorText } from '../errors/error-text';
 
 export interface GroupNameResolver {
+  /** Named on the facts it gives (default `ec2:DescribeSecurityGroups`); e.g. `inventory:FILE`. */
+  readonly source?: `inventory:${string}`;
   /**
    * The name of the change's group (`change.groupId`); undefined when the
    * group does not exist (deleted since). Throws when the look-up itself
