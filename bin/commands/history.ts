@@ -2,6 +2,7 @@
  * `sgwatch history GROUP_ID` and `sgwatch findings`: what the store holds,
  * as a table for people or JSON lines for tools.
  */
+import { toOcsfFindings } from '../output/ocsf';
 import Table from 'cli-table3';
 import type { Severity } from '../../lib/model';
 import type { HistoryRecord } from '../../lib/pipeline/ports';
@@ -17,7 +18,7 @@ import { judgedChange } from '../../lib/context/facts';
 import { GROUP_ID } from '../../lib/aws-ids';
 
 export interface QueryFlags extends StoreFlags {
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'ocsf';
   limit: string;
   since?: string;
   severity?: Severity;
@@ -93,6 +94,11 @@ function actionText(rec: HistoryRecord): string {
 
 async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: string, withGroup: boolean): Promise<void> {
   const out = new LineWriter(process.stdout);
+  if (flags.format === 'ocsf') {
+    for (const rec of records) for (const o of toOcsfFindings(rec.result, rec.remediation)) await out.line(JSON.stringify(o));
+    await out.flush();
+    return;
+  }
   if (flags.format === 'json') {
     for (const rec of records) {
       await out.line(JSON.stringify({ ...toJsonObject(rec.result), storedAt: rec.storedAt, steps: rec.steps, remediationResult: rec.remediation ?? null, links: rec.links ?? {}, ...(rec.packing ? { packing: rec.packing } : {}) }));

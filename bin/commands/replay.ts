@@ -7,6 +7,7 @@ import { severityAtLeast } from '../../lib/policy/severity';
 import { replayResults } from '../../lib/replay';
 import { palette, useColor } from '../output/colors';
 import { toJsonLine } from '../output/json';
+import { toOcsfFindings } from '../output/ocsf';
 import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
@@ -20,7 +21,7 @@ import { errorMessage } from '../../lib/errors/error-text';
 
 export interface ReplayFlags extends LocalPipelineFlags {
   policy?: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'ocsf';
   remediate: RemediationMode;
   yes?: boolean;
   failOn?: Severity;
@@ -81,6 +82,12 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       if (ran) unknownAlerts += Object.values(ran.steps).filter((s) => s?.state === 'unknown' && !s.earlier).length;
       if (flags.format === 'json') {
         await out.line(toJsonLine(result, ran || failure ? { pipeline: pipelineJson(ran, failure) } : {}));
+        continue;
+      }
+      if (flags.format === 'ocsf') {
+        // Findings only; an invalid input is still said on stderr (and exits 2).
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${result.source}: ${result.error ?? 'invalid record'}\n`);
+        for (const o of toOcsfFindings(result, ran?.remediation)) await out.line(JSON.stringify(o));
         continue;
       }
       summary.add(result);
