@@ -48,7 +48,7 @@ export function describePorts(protocol: string, fromPort: number | null, toPort:
     const list = inside.length === 0 ? '' : ` (includes ${inside.slice(0, 3).join(', ')}${inside.length > 3 ? '…' : ''})`;
     return `${protocol}/${from}-${to}${list}`;
   }
-  const known = PROTOCOL_NUMBERS[protocol];
+  const known = Object.hasOwn(PROTOCOL_NUMBERS, protocol) ? PROTOCOL_NUMBERS[protocol] : undefined;
   return `protocol ${protocol}${known ? ` (${known})` : ''}`;
 }
 

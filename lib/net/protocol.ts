@@ -10,7 +10,8 @@ export function normaliseProtocol(raw: unknown): string {
   if (raw === undefined || raw === null || raw === '') return '-1';
   const text = String(raw).trim().toLowerCase();
   if (text === '-1' || text === 'all') return '-1';
-  return BY_NUMBER[text] ?? text;
+  // Own properties only: record text such as `constructor` must not reach Object.prototype.
+  return Object.hasOwn(BY_NUMBER, text) ? BY_NUMBER[text]! : text;
 }
 
 /** Protocols whose from/to ports are ports (not ICMP type/code). */
