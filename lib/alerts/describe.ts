@@ -12,7 +12,8 @@ import type { Actor, AppliedException, Change, Finding, RemediationPlan, ResultS
 import type { Alert, RemediationOutcome } from '../pipeline/ports';
 import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 import { compareSeverity } from '../policy/severity';
-import type { RuleId } from '../policy/types';
+/** The rationale of each policy rule lives with its check (lib/policy/rules/<id>.ts). */
+import { whyItMatters } from '../policy/rules';
 import { judgedChange } from '../context/facts';
 import { GROUP_ID } from '../aws-ids';
 import { revokeCommand } from './fix-command';
@@ -89,32 +90,6 @@ export function describeRule(rule: Pick<RuleChange, 'direction' | 'protocol' | '
 }
 
 // ---------------------------------------------------------------- policy
-
-/** One entry per policy rule id (typed, so a new rule cannot be forgotten here). */
-const WHY: Record<RuleId, string> = {
-  'public-all-ports':
-    'Every port is open to the whole internet: any service on these instances, including ones never meant to be public, can be reached and attacked.',
-  'public-admin-port':
-    'Remote administration (SSH/RDP) open to the internet is brute-forced within minutes of exposure and is the most common way instances are taken over.',
-  'public-high-risk-port':
-    'This port usually carries a database, cache, file-sharing or plain-text service that scanners look for and exploit when it is reachable from the internet.',
-  'public-unapproved-port':
-    'The port is open to the internet but is not on the approved public list; public exposure should be a deliberate, reviewed decision.',
-  'untrusted-admin-source':
-    'An admin port is reachable from a public address outside the trusted CIDRs; whoever holds that address (now or later) can try to log in.',
-  'untrusted-account-reference':
-    'The rule trusts a security group owned by an account that is not trusted: whoever controls that account decides what can reach this group.',
-  'default-group-rule':
-    'Default security groups are attached implicitly (new instances, ENIs, Lambda in a VPC), so their rules spread to resources nobody reviewed; they should stay empty.',
-  'undocumented-rule': 'A rule without a description cannot be reviewed or owned: nobody can tell later why it exists or whether it is still needed.',
-  'denied-change-attempt':
-    'Someone tried to change a security group without permission: a misconfigured pipeline, or a compromised credential probing what it can do.',
-};
-
-/** Why a finding of this policy rule matters; falls back to the finding's own message. */
-export function whyItMatters(ruleId: string, fallback?: string): string {
-  return WHY[ruleId as RuleId] ?? fallback ?? 'A policy rule fired on this change.';
-}
 
 // ---------------------------------------------------------------- actor
 

@@ -1,6 +1,7 @@
 /**
- * Judges one normalised change against a policy: findings per rule table,
- * exceptions, outcome, severity and the remediation plan.
+ * Judges one normalised change against a policy: findings from the rule
+ * registry (lib/policy/rules/), exceptions, outcome, severity and the
+ * remediation plan.
  *
  * Semantics (issue 2, section 3):
  * - only rules the change adds or modifies are judged; removed rules, deleted
@@ -20,12 +21,12 @@
  *   (never a permission built on the guess; see remediation.ts).
  */
 import type { Change, ChangeOutcome, Finding, RemediationMode, RuleChange, Verdict } from '../model';
-import { opensAllPorts, portRangeOf, portsIncluded, type PortProtocol } from '../net/ports';
-import { classifySource, groupOwner } from '../net/source';
+import type { CidrJudgement } from '../net/cidr';
 import { compilePolicy, type CompiledPolicy } from './compile';
 import { findException } from './exceptions';
-import { DIRECTION_UNKNOWN_NOTE, msg, notRecordedNote, REVOKED_ONLY_AS_JUDGED, publicPhrase, worldPhrase } from './messages';
 import { planRemediation } from './remediation';
+import { CALL_CHECKS, RULE_CHANGE_CHECKS, type RuleSubject } from './rules';
+import { DIRECTION_UNKNOWN_NOTE, notRecordedNote, REVOKED_ONLY_AS_JUDGED } from './rules/phrases';
 import { severityAtLeast, VIOLATION_THRESHOLD, worstSeverity } from './severity';
 import type { Policy, RuleId } from './types';
 
@@ -36,11 +37,6 @@ export interface EvaluateOptions {
   now?: Date;
 }
 
-const TCP: readonly PortProtocol[] = ['tcp'];
-const TCP_UDP: readonly PortProtocol[] = ['tcp', 'udp'];
-/** A description with some text (same whitespace as String#trim, without allocating). */
-const NON_BLANK = /\S/;
-
 function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string, target?: RuleChange): void {
   const config = cp.rules[rule];
   let text = target?.directionUnknown ? message + DIRECTION_UNKNOWN_NOTE + (config.remediation === 'revoke' ? REVOKED_ONLY_AS_JUDGED : '') : message;
@@ -50,55 +46,38 @@ function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string,
   out.push(finding);
 }
 
-function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Finding[]): void {
+/** The subject the registry's checks see for one rule; the CIDR judgement is computed once, on first use. */
+function subjectOf(change: Change, rule: RuleChange, cp: CompiledPolicy, firedIds: Set<RuleId>): RuleSubject {
   const source = rule.source;
-  if (!source) return;
-  const on = cp.rules;
-  const ingress = rule.direction === 'ingress' || rule.directionUnknown === true;
+  const cidrText = source && (source.kind === 'cidr4' || source.kind === 'cidr6') ? source.cidr : undefined;
+  let judged: CidrJudgement | undefined;
+  return {
+    change,
+    rule,
+    policy: cp,
+    ingress: rule.direction === 'ingress' || rule.directionUnknown === true,
+    cidrText,
+    cidr: () => (cidrText === undefined ? undefined : (judged ??= cp.classifier.classify(cidrText))),
+    fired: (id) => firedIds.has(id),
+  };
+}
 
-  if (source.kind === 'cidr4' || source.kind === 'cidr6') {
-    if (ingress) {
-      const j = cp.classifier.classify(source.cidr);
-      if (j.class === 'world') {
-        const world = worldPhrase(j, source.cidr);
-        let fired = false;
-        if (on['public-all-ports'].enabled && opensAllPorts(rule)) {
-          push(out, cp, 'public-all-ports', msg.allPorts(rule, world, change), rule);
-          fired = true;
-        }
-        if (on['public-admin-port'].enabled) {
-          const admin = portsIncluded(rule, TCP, cp.adminPorts);
-          if (admin.length > 0) {
-            push(out, cp, 'public-admin-port', msg.adminPort(rule, admin, world), rule);
-            fired = true;
-          }
-        }
-        if (on['public-high-risk-port'].enabled) {
-          const risky = portsIncluded(rule, TCP_UDP, cp.highRiskPorts);
-          if (risky.length > 0) {
-            push(out, cp, 'public-high-risk-port', msg.highRiskPort(rule, risky, world), rule);
-            fired = true;
-          }
-        }
-        if (!fired && on['public-unapproved-port'].enabled && portRangeOf(rule) !== null && !cp.approved.covers(rule)) {
-          push(out, cp, 'public-unapproved-port', msg.unapprovedPort(rule, world, cp.approvedText), rule);
-        }
-      } else if (j.class === 'public' && on['untrusted-admin-source'].enabled) {
-        const admin = portsIncluded(rule, TCP, cp.adminPorts);
-        if (admin.length > 0) push(out, cp, 'untrusted-admin-source', msg.untrustedAdmin(rule, admin, publicPhrase(j, source.cidr)), rule);
-      }
-    }
-  } else if (source.kind === 'group' && on['untrusted-account-reference'].enabled) {
-    const cls = classifySource(source, { account: change.account, trustedAccounts: cp.trustedAccounts, trusted: cp.classifier });
-    if (cls === 'group-foreign') push(out, cp, 'untrusted-account-reference', msg.foreignGroup(rule, groupOwner(source, change.account), change), rule);
-  }
-  // prefix lists: no finding until prefix lists are resolved.
-
-  if (change.groupName === 'default' && on['default-group-rule'].enabled) {
-    push(out, cp, 'default-group-rule', msg.defaultGroup(rule, change), rule);
-  }
-  if (ingress && on['undocumented-rule'].enabled && !NON_BLANK.test(rule.description ?? '')) {
-    push(out, cp, 'undocumented-rule', msg.undocumented(rule), rule);
+/**
+ * Runs every enabled rule-change check of the registry on one rule and
+ * appends the findings, in registry order. A rule without a source (a
+ * record that names none) is not judged. Exported for the audit, which judges
+ * standing rules through the same checks.
+ */
+export function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Finding[]): void {
+  if (!rule.source) return;
+  const firedIds = new Set<RuleId>();
+  const subject = subjectOf(change, rule, cp, firedIds);
+  for (const check of RULE_CHANGE_CHECKS) {
+    if (!cp.rules[check.id].enabled) continue;
+    const message = check.match(subject);
+    if (message === undefined) continue;
+    firedIds.add(check.id);
+    push(out, cp, check.id, message, rule);
   }
 }
 
@@ -115,7 +94,11 @@ export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions =
   const raw: Finding[] = [];
 
   if (change.error) {
-    if (change.error.denied && cp.rules['denied-change-attempt'].enabled) push(raw, cp, 'denied-change-attempt', msg.denied(change));
+    for (const check of CALL_CHECKS) {
+      if (!cp.rules[check.id].enabled) continue;
+      const message = check.match(change, cp);
+      if (message !== undefined) push(raw, cp, check.id, message);
+    }
   } else {
     for (const rule of change.rules) {
       if (rule.action === 'add' || rule.action === 'modify') judgeRule(change, rule, cp, raw);

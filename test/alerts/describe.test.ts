@@ -1,4 +1,3 @@
-import { RULE_IDS } from '../../lib/policy/types';
 import { describe, expect, it } from 'vitest';
 import {
   cloudTrailEventUrl,
@@ -8,7 +7,6 @@ import {
   describeRule,
   describeVia,
   groupConsoleUrl,
-  whyItMatters,
 } from '../../lib/alerts/describe';
 import { alert, exception, finding, outcome, plan, rule } from './builders';
 
@@ -36,16 +34,6 @@ describe('describeRule', () => {
 
   it('ICMP type 22 is not SSH', () => {
     expect(describePorts('icmp', 22, 0)).toBe('icmp type 22 code 0');
-  });
-});
-
-describe('whyItMatters', () => {
-  it('has a sentence for every default policy rule id, and falls back to the message', () => {
-    // Every rule id of the policy's interface, so a new rule without a sentence fails here.
-    for (const id of RULE_IDS) {
-      expect(whyItMatters(id, 'FALLBACK')).not.toBe('FALLBACK');
-    }
-    expect(whyItMatters('custom-rule', 'custom message')).toBe('custom message');
   });
 });
 
