@@ -55,8 +55,6 @@ export function notifyStep(channel: Channel): NotifyStep {
   return `notify${channel[0].toUpperCase()}${channel.slice(1)}` as NotifyStep;
 }
 export type StepName = NotifyStep | 'remediate';
-/** Every step, notifications first in channel order. */
-export const STEPS: readonly StepName[] = [...CHANNELS.map(notifyStep), 'remediate'];
 
 /** What was actually done to the offending rules. */
 export interface RemediationOutcome {

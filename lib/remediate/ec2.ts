@@ -1,30 +1,27 @@
 /**
- * Auto-revoke: removes exactly the offending rules of a change, nothing else.
+ * The EC2 revoke executor: performs the calls the revoke planner
+ * (./revoke-plan.ts) decides on, and feeds EC2's answers back to it. It
+ * removes exactly the offending rules of a change, nothing else.
  *
- * - By id (`SecurityGroupRuleIds`), grouped by direction into one
- *   RevokeSecurityGroupIngress and/or one RevokeSecurityGroupEgress call.
- *   The direction comes from the change's rules when the event name says it
- *   (Authorize…Ingress/Egress). When it does not (ModifySecurityGroupRules
- *   carries no direction) or the id is not among the change's rules, it is
- *   looked up with DescribeSecurityGroupRules filtered by group and id (also
- *   proving the id belongs to that group); if that call is denied, the id is
- *   tried as ingress, then as egress (an id lives in exactly one direction).
- * - Old records without ids: the plan's permissions only, as exact
- *   IpPermissions (CIDR as written, no description).
+ * - By id (`SecurityGroupRuleIds`), one RevokeSecurityGroupIngress and/or one
+ *   RevokeSecurityGroupEgress call. Ids whose direction the change does not
+ *   state are looked up with DescribeSecurityGroupRules filtered by group and
+ *   id (also proving the id belongs to that group); if that call is denied,
+ *   the id is tried in the direction it was judged in (or, not judged,
+ *   ingress then egress: an id lives in exactly one direction).
+ * - Old records without ids: the plan's exact permissions.
  * - Not found (rule or group) is success: `already-gone`. EC2 fails a whole
  *   call when one of several ids is gone, so such a call is retried id by
  *   id. Throttling is retried by the SDK (`maxAttempts`). Anything else is
  *   `failed` with a one-line detail (code and message, never a stack).
- * - Nothing is called unless the plan's action is `revoke` and its mode is
- *   `enforce`. The client's region must be the change's region (a well-formed
- *   region name) and, when `accountId` is given, the change's account must be
- *   it (lib/context/ec2-clients.ts decides): a revoke sent to the wrong place
+ * - The client's region must be the change's region (a well-formed region
+ *   name) and, when `accountId` is given, the change's account must be it
+ *   (lib/context/ec2-clients.ts decides): a revoke sent to the wrong place
  *   would come back "not found" and be misreported as gone.
  *
  * IAM: ec2:RevokeSecurityGroupIngress, ec2:RevokeSecurityGroupEgress,
  * ec2:DescribeSecurityGroupRules (direction look-up; optional, see above).
  */
-import { maskCidr } from '../net/cidr';
 import {
   EC2Client,
   RevokeSecurityGroupEgressCommand,
@@ -32,12 +29,12 @@ import {
   type IpPermission,
   type RevokeSecurityGroupIngressResult,
 } from '@aws-sdk/client-ec2';
-import type { Change, Direction, Permission, RemediationPlan } from '../model';
+import type { Change, Direction, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRuleDirections } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { errorMessage, errorText } from '../errors/error-text';
-import { GROUP_ID, RULE_ID } from '../aws-ids';
+import { DIRECTIONS, gateRevoke, newTally, notFoundInJudgedDirection, permissionCalls, routeIds, routeLookedUp, summarise, type Tally } from './revoke-plan';
 
 export type Ec2RemediatorOptions = Ec2ContextClientOptions;
 
@@ -64,69 +61,6 @@ function classify(error: unknown): ErrorClass {
 export function errorDetail(error: unknown): string {
   return errorText(error, { code: 'always' });
 }
-
-/** The exact IpPermission for one planned permission, or an error when it cannot be built exactly. */
-export function toIpPermission(p: Permission): IpPermission | string {
-  const perm: IpPermission = { IpProtocol: p.protocol };
-  if (p.protocol !== '-1') {
-    const needsPorts = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'icmp' || p.protocol === 'icmpv6';
-    if (p.fromPort !== null) perm.FromPort = p.fromPort;
-    if (p.toPort !== null) perm.ToPort = p.toPort;
-    if (needsPorts && (p.fromPort === null || p.toPort === null)) {
-      if (p.protocol === 'icmp' || p.protocol === 'icmpv6') {
-        // All ICMP types/codes are -1/-1.
-        perm.FromPort = p.fromPort ?? -1;
-        perm.ToPort = p.toPort ?? -1;
-      } else {
-        return `${p.protocol} permission without ports cannot be matched exactly`;
-      }
-    }
-  }
-  switch (p.source.kind) {
-    // EC2 stores CIDRs with host bits cleared (198.51.100.7/0 is kept as 0.0.0.0/0):
-    // revoke the canonical form so the call names exactly the stored rule.
-    case 'cidr4': {
-      const cidr = maskCidr(p.source.cidr);
-      if (!cidr) return `invalid IPv4 CIDR ${JSON.stringify(p.source.cidr)}`;
-      perm.IpRanges = [{ CidrIp: cidr }];
-      break;
-    }
-    case 'cidr6': {
-      const cidr = maskCidr(p.source.cidr);
-      if (!cidr) return `invalid IPv6 CIDR ${JSON.stringify(p.source.cidr)}`;
-      perm.Ipv6Ranges = [{ CidrIpv6: cidr }];
-      break;
-    }
-    case 'prefix-list':
-      perm.PrefixListIds = [{ PrefixListId: p.source.prefixListId }];
-      break;
-    case 'group': {
-      if (!p.source.groupId && !p.source.groupName) return 'group reference without a group id or name';
-      const pair: { GroupId?: string; GroupName?: string; UserId?: string } = {};
-      if (p.source.groupId) pair.GroupId = p.source.groupId;
-      else pair.GroupName = p.source.groupName;
-      if (p.source.ownerAccount) pair.UserId = p.source.ownerAccount;
-      perm.UserIdGroupPairs = [pair];
-      break;
-    }
-  }
-  return perm;
-}
-
-interface Tally {
-  revokedIds: string[];
-  goneIds: string[];
-  revokedPermissions: number;
-  gonePermissions: number;
-  failures: string[];
-  /** Ids deliberately not revoked (their real direction is not the one they were judged in). */
-  refused: string[];
-}
-
-const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [] });
-
-const directionOfEvent = (eventName: string): Direction | undefined =>
-  /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
 
 export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
   // The same refusals as the context look-ups: another account, another region than a fixed client, or a region that is no region name.
@@ -213,65 +147,31 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
 
   return {
     async revoke(change: Change, plan: RemediationPlan): Promise<RemediationOutcome> {
-      const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
-      if (plan.action !== 'revoke') {
-        return plan.reason ? { ...base, status: 'alert-only', detail: plan.reason } : { ...base, status: 'none' };
-      }
-      if (plan.mode === 'off') return { ...base, status: 'alert-only', detail: 'remediation mode is off' };
-      if (plan.mode === 'dry-run') {
-        const n = plan.ruleIds.length + plan.permissions.length;
-        return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], detail: `dry-run: would revoke ${n} rule${n === 1 ? '' : 's'}` };
-      }
-      if (plan.mode !== 'enforce') return { ...base, status: 'failed', detail: `unknown remediation mode ${JSON.stringify(plan.mode)}` };
-
-      const fail = (detail: string): RemediationOutcome => ({ ...base, status: 'failed', detail });
-      const groupId = change.groupId;
-      if (!groupId || !GROUP_ID.test(groupId)) return fail(`cannot revoke: the change names no valid group id (${JSON.stringify(groupId)})`);
-      if (change.error) return fail(`cannot revoke: the call failed (${change.error.code}), so there is nothing to remove`);
-      const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
-      if (badIds.length) return fail(`cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}`);
-      if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return fail('the plan asks to revoke but names no rule id or permission');
+      const gate = gateRevoke(change, plan);
+      if ('outcome' in gate) return gate.outcome;
+      const { groupId } = gate;
       let client: EC2Client;
       try {
         client = await clientFor(change);
       } catch (error) {
-        return fail(`cannot revoke: ${errorMessage(error)}`);
+        return { mode: plan.mode, ruleIds: [], permissionsRevoked: 0, status: 'failed', detail: `cannot revoke: ${errorMessage(error)}` };
       }
 
       const t = newTally();
-
-      // Directions of the ids: trusted from the change only when its event names one.
-      // Otherwise (ModifySecurityGroupRules carries no direction, so its rules are judged
-      // as ingress) the rule is revoked only if it really has the direction it was judged
-      // in: an egress rule judged as ingress (e.g. the default allow-all egress rule given
-      // a new description) is not a violation and must never be revoked.
-      const eventDirection = directionOfEvent(change.eventName);
-      const byDirection: Record<Direction, string[]> = { ingress: [], egress: [] };
-      const unknown: string[] = [];
-      const judged = new Map<string, Direction>();
-      const ids = [...new Set(plan.ruleIds)];
-      for (const id of ids) {
-        const rule = change.rules.find((r) => r.ruleId === id);
-        if (rule) judged.set(id, rule.direction);
-        if (rule && eventDirection && rule.direction === eventDirection) byDirection[rule.direction].push(id);
-        else unknown.push(id);
-      }
+      const { byDirection, unknown, judged } = routeIds(change, plan.ruleIds);
       let tryBoth: string[] = [];
       if (unknown.length) {
         const found = await lookUpDirections(client, groupId, unknown);
         if (typeof found === 'string') t.failures.push(found);
         else if (found === undefined) tryBoth = unknown;
         else {
-          for (const id of unknown) {
-            const d = found.get(id);
-            const j = judged.get(id);
-            if (d && j && d !== j) t.refused.push(`${id} is an ${d} rule but was judged as ${j}: not revoked`);
-            else if (d) byDirection[d].push(id);
-            else t.goneIds.push(id);
-          }
+          const routed = routeLookedUp(unknown, found, judged);
+          for (const d of DIRECTIONS) byDirection[d].push(...routed.byDirection[d]);
+          t.goneIds.push(...routed.gone);
+          t.refused.push(...routed.refused);
         }
       }
-      for (const direction of ['ingress', 'egress'] as const) {
+      for (const direction of DIRECTIONS) {
         if (byDirection[direction].length) await revokeIds(client, groupId, direction, byDirection[direction], t);
       }
       for (const id of tryBoth) {
@@ -283,41 +183,20 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         }
         await revokeIds(client, groupId, j, [id], t);
         const gone = t.goneIds.indexOf(id);
-        if (gone !== -1 && change.rules.some((r) => r.ruleId === id && r.directionUnknown)) {
-          // Not found as a rule of the judged direction, whose direction CloudTrail does not
-          // record: it may well exist in the other direction. Say so instead of "already gone".
+        const refusal = gone === -1 ? undefined : notFoundInJudgedDirection(change, id, j);
+        if (refusal) {
           t.goneIds.splice(gone, 1);
-          t.refused.push(`${id} is not an ${j} rule; CloudTrail does not record its direction and DescribeSecurityGroupRules was unavailable, so it may be a rule of the other direction: left as is`);
+          t.refused.push(refusal);
         }
       }
 
-      const permsBy: Record<Direction, IpPermission[]> = { ingress: [], egress: [] };
-      for (const p of plan.permissions) {
-        const perm = toIpPermission(p);
-        if (typeof perm === 'string') t.failures.push(perm);
-        else permsBy[p.direction].push(perm);
-      }
-      for (const direction of ['ingress', 'egress'] as const) {
-        if (permsBy[direction].length) await revokePermissions(client, groupId, direction, permsBy[direction], t);
+      const perms = permissionCalls(plan.permissions);
+      t.failures.push(...perms.failures);
+      for (const direction of DIRECTIONS) {
+        if (perms.byDirection[direction].length) await revokePermissions(client, groupId, direction, perms.byDirection[direction], t);
       }
 
       return summarise(plan, t);
     },
   };
-}
-
-function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
-  const parts: string[] = [];
-  if (t.revokedIds.length) parts.push(`revoked ${t.revokedIds.join(', ')}`);
-  if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)`);
-  if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
-  if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
-  if (t.refused.length) parts.push(t.refused.join('; '));
-  if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
-  const detail = parts.join('; ') || undefined;
-  const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
-  if (t.failures.length) return { ...base, status: 'failed', ruleIds: t.revokedIds, detail };
-  if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
-  if (t.refused.length && t.goneIds.length === 0 && t.gonePermissions === 0) return { ...base, status: 'alert-only', ruleIds: [], detail };
-  return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };
 }

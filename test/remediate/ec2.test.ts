@@ -7,7 +7,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Remediator, errorDetail, toIpPermission } from '../../lib/remediate/ec2';
+import { createEc2Remediator, errorDetail } from '../../lib/remediate/ec2';
+import { toIpPermission } from '../../lib/remediate/revoke-plan';
 import { awsErrorCode } from '../../lib/context/ec2-clients';
 import type { Permission } from '../../lib/model';
 import { change, GROUP_ID, plan, rule } from '../alerts/builders';

@@ -1,0 +1,192 @@
+/**
+ * The revoke planner: pure decisions of what to call for a remediation plan,
+ * tested exhaustively (test/remediate/revoke-plan.test.ts) without EC2. The
+ * EC2 executor (./ec2.ts) performs the calls and feeds what EC2 answered back
+ * into these functions; it makes no decision of its own.
+ *
+ * - `gateRevoke`: nothing is called unless the plan's action is `revoke`, its
+ *   mode `enforce`, and the group id, the ids and the plan are well-formed.
+ * - `routeIds`: an id's direction is trusted from the change only when the
+ *   event name states one (Authorize…Ingress/Egress) and the id is among the
+ *   change's rules; every other id must be looked up.
+ * - `routeLookedUp`: a looked-up id is revoked only in the direction it was
+ *   judged in (an egress rule judged as ingress, e.g. the default allow-all
+ *   egress rule given a new description, is not a violation); an id not
+ *   found is already gone.
+ * - `notFoundInJudgedDirection`: without the look-up, an id of unrecorded
+ *   direction not found in the judged direction may exist in the other one:
+ *   say so rather than "already gone".
+ * - `permissionCalls`: old records without ids revoke the plan's exact
+ *   permissions (CIDR canonical, no description), one call per direction.
+ * - `summarise`: the outcome and its one-line detail from what happened.
+ */
+import type { IpPermission } from '@aws-sdk/client-ec2';
+import { GROUP_ID, RULE_ID } from '../aws-ids';
+import type { Change, Direction, Permission, RemediationPlan } from '../model';
+import { maskCidr } from '../net/cidr';
+import type { RemediationOutcome } from '../pipeline/ports';
+
+export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
+
+/** Either the outcome without calling EC2, or the group to revoke in. */
+export type RevokeGate = { readonly outcome: RemediationOutcome } | { readonly groupId: string };
+
+export function gateRevoke(change: Change, plan: RemediationPlan): RevokeGate {
+  const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
+  const outcome = (o: Omit<RemediationOutcome, 'mode' | 'permissionsRevoked' | 'ruleIds'> & { ruleIds?: string[] }): RevokeGate => ({ outcome: { ...base, ...o } });
+  if (plan.action !== 'revoke') return plan.reason ? outcome({ status: 'alert-only', detail: plan.reason }) : outcome({ status: 'none' });
+  if (plan.mode === 'off') return outcome({ status: 'alert-only', detail: 'remediation mode is off' });
+  if (plan.mode === 'dry-run') {
+    const n = plan.ruleIds.length + plan.permissions.length;
+    return outcome({ status: 'would-revoke', ruleIds: [...plan.ruleIds], detail: `dry-run: would revoke ${n} rule${n === 1 ? '' : 's'}` });
+  }
+  if (plan.mode !== 'enforce') return outcome({ status: 'failed', detail: `unknown remediation mode ${JSON.stringify(plan.mode)}` });
+  const groupId = change.groupId;
+  if (!groupId || !GROUP_ID.test(groupId)) return outcome({ status: 'failed', detail: `cannot revoke: the change names no valid group id (${JSON.stringify(groupId)})` });
+  if (change.error) return outcome({ status: 'failed', detail: `cannot revoke: the call failed (${change.error.code}), so there is nothing to remove` });
+  const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
+  if (badIds.length) return outcome({ status: 'failed', detail: `cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}` });
+  if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return outcome({ status: 'failed', detail: 'the plan asks to revoke but names no rule id or permission' });
+  return { groupId };
+}
+
+export const directionOfEvent = (eventName: string): Direction | undefined =>
+  /Ingress$/.test(eventName) ? 'ingress' : /Egress$/.test(eventName) ? 'egress' : undefined;
+
+export interface IdRouting {
+  /** Ids whose direction the change states (revoke at once). */
+  byDirection: Record<Direction, string[]>;
+  /** Ids to look up (DescribeSecurityGroupRules). */
+  unknown: string[];
+  /** The direction each id of the change's rules was judged in. */
+  judged: Map<string, Direction>;
+}
+
+export function routeIds(change: Change, ruleIds: readonly string[]): IdRouting {
+  const eventDirection = directionOfEvent(change.eventName);
+  const routing: IdRouting = { byDirection: { ingress: [], egress: [] }, unknown: [], judged: new Map() };
+  for (const id of new Set(ruleIds)) {
+    const rule = change.rules.find((r) => r.ruleId === id);
+    if (rule) routing.judged.set(id, rule.direction);
+    if (rule && eventDirection && rule.direction === eventDirection) routing.byDirection[rule.direction].push(id);
+    else routing.unknown.push(id);
+  }
+  return routing;
+}
+
+export interface LookedUpRouting {
+  byDirection: Record<Direction, string[]>;
+  gone: string[];
+  refused: string[];
+}
+
+/** Routes the looked-up ids by the direction EC2 gave (`found`; an id missing from it does not exist in the group). */
+export function routeLookedUp(unknown: readonly string[], found: ReadonlyMap<string, Direction>, judged: ReadonlyMap<string, Direction>): LookedUpRouting {
+  const out: LookedUpRouting = { byDirection: { ingress: [], egress: [] }, gone: [], refused: [] };
+  for (const id of unknown) {
+    const d = found.get(id);
+    const j = judged.get(id);
+    if (d && j && d !== j) out.refused.push(`${id} is an ${d} rule but was judged as ${j}: not revoked`);
+    else if (d) out.byDirection[d].push(id);
+    else out.gone.push(id);
+  }
+  return out;
+}
+
+/**
+ * Without the look-up: an id revoked in its judged direction came back not
+ * found. If CloudTrail does not record the rule's direction, it may exist in
+ * the other one: the refusal to report instead of "already gone".
+ */
+export function notFoundInJudgedDirection(change: Change, id: string, judged: Direction): string | undefined {
+  if (!change.rules.some((r) => r.ruleId === id && r.directionUnknown)) return undefined;
+  return `${id} is not an ${judged} rule; CloudTrail does not record its direction and DescribeSecurityGroupRules was unavailable, so it may be a rule of the other direction: left as is`;
+}
+
+/** The exact IpPermission for one planned permission, or an error when it cannot be built exactly. */
+export function toIpPermission(p: Permission): IpPermission | string {
+  const perm: IpPermission = { IpProtocol: p.protocol };
+  if (p.protocol !== '-1') {
+    const needsPorts = p.protocol === 'tcp' || p.protocol === 'udp' || p.protocol === 'icmp' || p.protocol === 'icmpv6';
+    if (p.fromPort !== null) perm.FromPort = p.fromPort;
+    if (p.toPort !== null) perm.ToPort = p.toPort;
+    if (needsPorts && (p.fromPort === null || p.toPort === null)) {
+      if (p.protocol === 'icmp' || p.protocol === 'icmpv6') {
+        // All ICMP types/codes are -1/-1.
+        perm.FromPort = p.fromPort ?? -1;
+        perm.ToPort = p.toPort ?? -1;
+      } else {
+        return `${p.protocol} permission without ports cannot be matched exactly`;
+      }
+    }
+  }
+  switch (p.source.kind) {
+    // EC2 stores CIDRs with host bits cleared (198.51.100.7/0 is kept as 0.0.0.0/0):
+    // revoke the canonical form so the call names exactly the stored rule.
+    case 'cidr4': {
+      const cidr = maskCidr(p.source.cidr);
+      if (!cidr) return `invalid IPv4 CIDR ${JSON.stringify(p.source.cidr)}`;
+      perm.IpRanges = [{ CidrIp: cidr }];
+      break;
+    }
+    case 'cidr6': {
+      const cidr = maskCidr(p.source.cidr);
+      if (!cidr) return `invalid IPv6 CIDR ${JSON.stringify(p.source.cidr)}`;
+      perm.Ipv6Ranges = [{ CidrIpv6: cidr }];
+      break;
+    }
+    case 'prefix-list':
+      perm.PrefixListIds = [{ PrefixListId: p.source.prefixListId }];
+      break;
+    case 'group': {
+      if (!p.source.groupId && !p.source.groupName) return 'group reference without a group id or name';
+      const pair: { GroupId?: string; GroupName?: string; UserId?: string } = {};
+      if (p.source.groupId) pair.GroupId = p.source.groupId;
+      else pair.GroupName = p.source.groupName;
+      if (p.source.ownerAccount) pair.UserId = p.source.ownerAccount;
+      perm.UserIdGroupPairs = [pair];
+      break;
+    }
+  }
+  return perm;
+}
+
+/** The plan's permissions as exact IpPermissions, one list per direction; those that cannot be built exactly are failures. */
+export function permissionCalls(permissions: readonly Permission[]): { byDirection: Record<Direction, IpPermission[]>; failures: string[] } {
+  const out = { byDirection: { ingress: [] as IpPermission[], egress: [] as IpPermission[] }, failures: [] as string[] };
+  for (const p of permissions) {
+    const perm = toIpPermission(p);
+    if (typeof perm === 'string') out.failures.push(perm);
+    else out.byDirection[p.direction].push(perm);
+  }
+  return out;
+}
+
+/** What the executor did, as it went. */
+export interface Tally {
+  revokedIds: string[];
+  goneIds: string[];
+  revokedPermissions: number;
+  gonePermissions: number;
+  failures: string[];
+  /** Ids deliberately not revoked (their real direction is not the one they were judged in). */
+  refused: string[];
+}
+
+export const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [] });
+
+export function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
+  const parts: string[] = [];
+  if (t.revokedIds.length) parts.push(`revoked ${t.revokedIds.join(', ')}`);
+  if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)`);
+  if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
+  if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
+  if (t.refused.length) parts.push(t.refused.join('; '));
+  if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
+  const detail = parts.join('; ') || undefined;
+  const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
+  if (t.failures.length) return { ...base, status: 'failed', ruleIds: t.revokedIds, detail };
+  if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
+  if (t.refused.length && t.goneIds.length === 0 && t.gonePermissions === 0) return { ...base, status: 'alert-only', ruleIds: [], detail };
+  return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };
+}
