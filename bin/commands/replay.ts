@@ -124,7 +124,7 @@ function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {
     alert: ran?.alert ?? null,
     remediation: ran?.remediation ?? null,
     steps: ran ? Object.fromEntries(Object.entries(ran.steps).map(([k, s]) => [k, s?.alreadyDone ? 'already-done' : s?.state])) : {},
-    ...(ran?.selfRemediation ? { remediationOf: ran.selfRemediation.remediationOf ?? null } : {}),
+    ...(ran?.selfAction ? { [`${ran.selfAction.action}Of`]: ran.selfAction.of ?? null } : {}),
     ...(failure ? { error: failure } : {}),
   };
 }
@@ -142,7 +142,7 @@ const REMEDIATION_LABEL: Record<Exclude<RemediationOutcome['status'], 'none'>, s
 function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): string | undefined {
   if (failure) return `FAILED ${failure}`;
   if (!ran) return undefined;
-  if (ran.selfRemediation) return `sgwatch's own revoke${ran.selfRemediation.remediationOf ? ` of ${ran.selfRemediation.remediationOf}` : ''}`;
+  if (ran.selfAction) return `${ran.selfAction.label}${ran.selfAction.of ? ` of ${ran.selfAction.of}` : ''}`;
   const parts: string[] = [];
   const r = ran.remediation;
   if (r && r.status !== 'none') {

@@ -1,10 +1,38 @@
 /**
- * Loop guard: sgwatch's own revoke comes back through CloudTrail as a
- * `RevokeSecurityGroup*` event. It is recognised by the caller's role and
- * linked to the change it remediated, never alerted and never remediated.
+ * Loop guard: what sgwatch itself does to a security group comes back
+ * through CloudTrail as one more change. It is recognised by the caller's
+ * role (one of sgwatch's own) and by the kind of change each of sgwatch's
+ * actions makes, linked to the record it acted on, and never alerted or
+ * remediated, so sgwatch never fights itself.
+ *
+ * The actions are an open list (SELF_ACTIONS). Today sgwatch makes one: the
+ * remediation (a revoke; a future Slack "revert now" is a revoke too and is
+ * found the same way, by the rule ids or permissions of the record it acted
+ * on). A future "restore" (re-authorising what sgwatch revoked) is one more
+ * entry: the change kind it makes (`authorize`), how to find the record it
+ * restored, and the two link names. A change by sgwatch's role of a kind
+ * none of its actions makes is NOT trusted: it is judged like any other
+ * (sgwatch's role may only revoke, so such a change means the role is
+ * misused).
  */
-import type { Actor, Change, Permission, RuleChange } from '../model';
+import type { Actor, Change, ChangeKind, Permission, RuleChange } from '../model';
 import type { ChangeStore, HistoryRecord } from './ports';
+
+/** A link between two records (HistoryRecord.links). */
+export type LinkName = keyof NonNullable<HistoryRecord['links']>;
+
+/** One thing sgwatch does to security groups, as the loop guard recognises it. */
+export interface SelfAction {
+  readonly name: string;
+  /** The kinds of change this action makes (normalised CloudTrail change kinds). */
+  readonly kinds: readonly ChangeKind[];
+  /** The record this action acted on, among the group's recent history (searched before the first write). */
+  findOriginal(store: ChangeStore, change: Change): Promise<HistoryRecord | undefined>;
+  /** The link written on the action's own record (pointing at the original) and on the original (pointing back). */
+  readonly links: { readonly self: LinkName; readonly original: LinkName };
+  /** How the CLI names it: `sgwatch's own revoke`. */
+  readonly label: string;
+}
 
 /** How many of a group's newest records are searched for the original (one GSI query). */
 export const ORIGINAL_LOOKUP_DEPTH = 50;
@@ -39,8 +67,13 @@ export function isSelfActor(actor: Actor | undefined, selfRoleArns: readonly str
   return false;
 }
 
-export function isSelfRemediation(change: Change, selfRoleArns: readonly string[]): boolean {
-  return change.kind === 'revoke' && isSelfActor(change.actor, selfRoleArns);
+/**
+ * The action of sgwatch's this change is, or undefined: the actor is one of
+ * sgwatch's roles and the change kind is one the action makes.
+ */
+export function selfActionOf(change: Change, selfRoleArns: readonly string[], actions: readonly SelfAction[] = SELF_ACTIONS): SelfAction | undefined {
+  if (!isSelfActor(change.actor, selfRoleArns)) return undefined;
+  return actions.find((a) => a.kinds.includes(change.kind));
 }
 
 function sameSource(a: RuleChange['source'], b: Permission['source']): boolean {
@@ -89,3 +122,8 @@ export async function findRemediatedRecord(store: ChangeStore, change: Change): 
   }
   return undefined;
 }
+
+/** sgwatch's actions (see the header). */
+export const SELF_ACTIONS: readonly SelfAction[] = [
+  { name: 'remediation', kinds: ['revoke'], findOriginal: findRemediatedRecord, links: { self: 'remediationOf', original: 'remediatedBy' }, label: "sgwatch's own revoke" },
+];

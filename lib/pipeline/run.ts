@@ -19,7 +19,7 @@
 import type { Change, Result } from '../model';
 import { decideAlert, type AlertDecision } from './alert-decision';
 import type { PipelineConfig } from './config';
-import { findRemediatedRecord, isSelfRemediation } from './loop-guard';
+import { selfActionOf } from './loop-guard';
 import { CHANNELS, notifyStep, type Alert, type Channel, type ChangeStore, type HistoryRecord, type Notifier, type RemediationOutcome, type Remediator, type StepName } from './ports';
 import { errorText } from '../errors/error-text';
 import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
@@ -52,8 +52,8 @@ export interface PipelineOutcome {
   eventId?: string;
   /** stored: first time; duplicate: the record existed (a redelivery or a retry); ignored/invalid: not stored. */
   status: PipelineStatus;
-  /** Set when the change is sgwatch's own revoke (loop guard). */
-  selfRemediation?: { remediationOf?: string };
+  /** Set when the change is one of sgwatch's own actions (loop guard): which, and the record it acted on, when found. */
+  selfAction?: { action: string; label: string; of?: string };
   alert: { send: boolean; reason?: Alert['reason']; why?: string };
   steps: Partial<Record<StepName, StepReport>>;
   remediation?: RemediationOutcome;
@@ -96,11 +96,11 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
 
   const change: Change = judgedChange(result);
   outcome.eventId = change.eventId;
-  const self = isSelfRemediation(change, config.selfRoleArns);
+  const self = selfActionOf(change, config.selfRoleArns);
 
-  // Loop guard: find the change this revoke remediated before storing, so the link is in the first write.
+  // Loop guard: find the record this action acted on before storing, so the link is in the first write.
   let original: HistoryRecord | undefined;
-  if (self) original = await findRemediatedRecord(store, change);
+  if (self) original = await self.findOriginal(store, change);
 
   const storedAt = now();
   const fresh: HistoryRecord = {
@@ -109,7 +109,7 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     steps: {},
     storedAt: storedAt.toISOString(),
     expiresAt: Math.floor(storedAt.getTime() / 1000) + config.retentionDays * 86_400,
-    ...(original ? { links: { remediationOf: original.eventId } } : {}),
+    ...(original && self ? { links: { [self.links.self]: original.eventId } } : {}),
   };
   const { created, record } = await store.putIfAbsent(fresh);
   outcome.status = created ? 'stored' : 'duplicate';
@@ -117,23 +117,23 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   const ctx: StepContext = { store, record, now, leaseSeconds: config.stepLeaseSeconds ?? DEFAULT_LEASE_SECONDS };
 
   if (self) {
-    if (original && !record.links?.remediationOf) {
+    if (original && !record.links?.[self.links.self]) {
       // A redelivery: the first delivery found no original, this one did (searched above, before the put).
-      await store.addLinks(record.eventId, { remediationOf: original.eventId });
-      record.links = { ...(record.links ?? {}), remediationOf: original.eventId };
+      await store.addLinks(record.eventId, { [self.links.self]: original.eventId });
+      record.links = { ...(record.links ?? {}), [self.links.self]: original.eventId };
     }
-    const originalId = record.links?.remediationOf;
+    const originalId = record.links?.[self.links.self];
     if (originalId) {
       try {
-        await store.addLinks(originalId, { remediatedBy: record.eventId });
+        await store.addLinks(originalId, { [self.links.original]: record.eventId });
       } catch (err) {
         outcome.failures.push({ step: 'remediate', message: `linking original ${originalId}: ${errorText(err, { max: 500 })}` });
       }
     }
-    outcome.selfRemediation = { remediationOf: originalId };
-    outcome.alert = { send: false, why: "sgwatch's own remediation: recorded and linked, not alerted" };
-    outcome.steps.remediate = { state: 'skipped', detail: "sgwatch's own remediation is never remediated" };
-    logger.info('sgwatch remediation recorded', { eventId: change.eventId, groupId: change.groupId, remediationOf: originalId ?? null });
+    outcome.selfAction = { action: self.name, label: self.label, of: originalId };
+    outcome.alert = { send: false, why: `sgwatch's own ${self.name}: recorded and linked, not alerted` };
+    outcome.steps.remediate = { state: 'skipped', detail: `sgwatch's own ${self.name} is never remediated` };
+    logger.info(`sgwatch ${self.name} recorded`, { eventId: change.eventId, groupId: change.groupId, [self.links.self]: originalId ?? null });
     return finish(outcome, logger);
   }
 

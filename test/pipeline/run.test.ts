@@ -161,7 +161,7 @@ describe('runPipeline on dynalite', () => {
     };
     const out = await runPipeline(selfRevoke, deps());
     await runPipeline(structuredClone(selfRevoke), deps());
-    expect(out.selfRemediation).toEqual({ remediationOf: originalId });
+    expect(out.selfAction).toEqual({ action: 'remediation', label: "sgwatch's own revoke", of: originalId });
     expect(out.alert.send).toBe(false);
     expect(remediator.calls).toHaveLength(1);
     expect(sns.sent).toHaveLength(1); // the original's alert only
@@ -170,7 +170,7 @@ describe('runPipeline on dynalite', () => {
     expect((await embedded.store.get(originalId))?.links).toEqual({ remediatedBy: revokeId });
     // Someone else's revoke of the same rule is just a change.
     const human = await runPipeline({ ...structuredClone(selfRevoke), change: { ...structuredClone(selfRevoke.change!), eventId: uid('human'), actor: { arn: `arn:aws:iam::${ACCOUNT}:user/bob`, via: 'console' } }, verdict: compliant().verdict }, deps());
-    expect(human.selfRemediation).toBeUndefined();
+    expect(human.selfAction).toBeUndefined();
   });
 
   it('loop guard: a revoke seen before its original is linked by its redelivery, with one look-up per delivery', async () => {
@@ -193,16 +193,27 @@ describe('runPipeline on dynalite', () => {
       verdict: compliant().verdict,
     };
     const first = await runPipeline(selfRevoke, deps({}, counted));
-    expect(first.selfRemediation).toEqual({ remediationOf: undefined });
+    expect(first.selfAction).toMatchObject({ action: 'remediation', of: undefined });
     expect(lookups).toBe(1);
     await runPipeline(violation({ eventId: originalId }, { revoke: ['sgr-early'] }), deps({}, counted));
     lookups = 0;
     const redelivered = await runPipeline(structuredClone(selfRevoke), deps({}, counted));
-    expect(redelivered).toMatchObject({ status: 'duplicate', selfRemediation: { remediationOf: originalId }, alert: { send: false } });
+    expect(redelivered).toMatchObject({ status: 'duplicate', selfAction: { action: 'remediation', of: originalId }, alert: { send: false } });
     expect(lookups).toBe(1);
     expect((await store.get('early-self'))?.links).toEqual({ remediationOf: originalId });
     expect((await store.get(originalId))?.links).toEqual({ remediatedBy: 'early-self' });
     expect(remediator.calls).toHaveLength(1);
+  });
+
+  it("loop guard trusts only sgwatch's own actions: an Authorize by sgwatch's role is judged, alerted and remediated like any change", async () => {
+    const before = remediator.calls.length;
+    const out = await runPipeline(
+      violation({ eventId: uid('self-authorize'), kind: 'authorize', actor: { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/sgwatch-dev-us-east-1-lambdaRole/x`, roleArn: SELF_ROLE_ARN, type: 'AssumedRole', via: 'sdk' } }),
+      deps(),
+    );
+    expect(out.selfAction).toBeUndefined();
+    expect(out.alert.send).toBe(true);
+    expect(remediator.calls.length).toBe(before + 1);
   });
 
   it('a role of the same name in another account is not sgwatch', async () => {
@@ -210,7 +221,7 @@ describe('runPipeline on dynalite', () => {
       { ...violation({ eventId: uid('other-account'), kind: 'revoke', actor: { arn: 'arn:aws:sts::999988887777:assumed-role/sgwatch-dev-us-east-1-lambdaRole/x', via: 'sdk' } }), verdict: compliant().verdict },
       deps(),
     );
-    expect(out.selfRemediation).toBeUndefined();
+    expect(out.selfAction).toBeUndefined();
   });
 
   it('dry-run records and alerts "would revoke" and calls no EC2', async () => {
