@@ -31,10 +31,10 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { Change, Direction, RemediationPlan } from '../model';
 import type { RemediationOutcome, Remediator } from '../pipeline/ports';
-import { describeRuleDirections } from '../context/ec2-rule-directions';
+import { describeRules, type CurrentRule } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { errorMessage, errorText } from '../errors/error-text';
-import { DIRECTIONS, gateRevoke, newTally, notFoundInJudgedDirection, permissionCalls, routeIds, routeLookedUp, summarise, type Tally } from './revoke-plan';
+import { DIRECTIONS, gateRevoke, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
 
 export type Ec2RemediatorOptions = Ec2ContextClientOptions;
 
@@ -72,15 +72,15 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       : client.send(new RevokeSecurityGroupEgressCommand(input))) as Promise<RevokeSecurityGroupIngressResult>;
   }
 
-  /** Directions of ids not known from the change: DescribeSecurityGroupRules, or undefined when that is not allowed. */
-  async function lookUpDirections(client: EC2Client, groupId: string, ids: string[]): Promise<Map<string, Direction> | string | undefined> {
+  /** The planned ids as EC2 holds them now; undefined when DescribeSecurityGroupRules is denied; a string when it failed otherwise. */
+  async function lookUpRules(client: EC2Client, groupId: string, ids: string[]): Promise<Map<string, CurrentRule | undefined> | string | undefined> {
     try {
-      return await describeRuleDirections(client, groupId, ids);
+      return await describeRules(client, groupId, ids);
     } catch (error) {
       const cls = classify(error);
       if (cls === 'denied') return undefined;
       if (cls === 'group-gone') return new Map();
-      return `could not look up rule directions: ${errorDetail(error)}`;
+      return `could not read the rules' current state, so nothing was revoked by id: ${errorDetail(error)}`;
     }
   }
 
@@ -158,18 +158,26 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       }
 
       const t = newTally();
-      const { byDirection, unknown, judged } = routeIds(change, plan.ruleIds);
+      // Read the rules' current state first: revoke an id only if it still is the rule that was
+      // judged (same direction, protocol, ports, source). Only when that read is denied does the
+      // executor fall back to the change's own directions (routeIds).
+      const ids = [...new Set(plan.ruleIds)];
+      const byDirection: Record<Direction, string[]> = { ingress: [], egress: [] };
       let tryBoth: string[] = [];
-      if (unknown.length) {
-        const found = await lookUpDirections(client, groupId, unknown);
-        if (typeof found === 'string') t.failures.push(found);
-        else if (found === undefined) tryBoth = unknown;
-        else {
-          const routed = routeLookedUp(unknown, found, judged);
-          for (const d of DIRECTIONS) byDirection[d].push(...routed.byDirection[d]);
-          t.goneIds.push(...routed.gone);
-          t.refused.push(...routed.refused);
-        }
+      let judged = new Map<string, Direction>();
+      const current = ids.length ? await lookUpRules(client, groupId, ids) : new Map<string, CurrentRule | undefined>();
+      if (typeof current === 'string') t.failures.push(current);
+      else if (current === undefined) {
+        const routed = routeIds(change, ids);
+        for (const d of DIRECTIONS) byDirection[d].push(...routed.byDirection[d]);
+        tryBoth = routed.unknown;
+        judged = routed.judged;
+        t.notes.push('DescribeSecurityGroupRules denied: not re-checked against the current rules');
+      } else {
+        const routed = routeCurrent(change, ids, current);
+        for (const d of DIRECTIONS) byDirection[d].push(...routed.byDirection[d]);
+        t.goneIds.push(...routed.gone);
+        t.refused.push(...routed.refused);
       }
       for (const direction of DIRECTIONS) {
         if (byDirection[direction].length) await revokeIds(client, groupId, direction, byDirection[direction], t);

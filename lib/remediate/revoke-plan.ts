@@ -6,14 +6,17 @@
  *
  * - `gateRevoke`: nothing is called unless the plan's action is `revoke`, its
  *   mode `enforce`, and the group id, the ids and the plan are well-formed.
- * - `routeIds`: an id's direction is trusted from the change only when the
+ * - `routeIds`: when the current state cannot be read (DescribeSecurityGroupRules
+ *   denied), an id's direction is trusted from the change only when the
  *   event name states one (Authorize…Ingress/Egress) and the id is among the
- *   change's rules; every other id must be looked up.
- * - `routeLookedUp`: a looked-up id is revoked only in the direction it was
- *   judged in (an egress rule judged as ingress, e.g. the default allow-all
- *   egress rule given a new description, is not a violation); an id not
- *   found is already gone.
- * - `notFoundInJudgedDirection`: without the look-up, an id of unrecorded
+ *   change's rules; every other id is tried in its judged direction only.
+ * - `routeCurrent`: before any revoke by id, the executor reads the rules'
+ *   current state (DescribeSecurityGroupRules); an id is revoked only if it
+ *   still is the rule that was judged, in the direction it was judged in (an
+ *   egress rule judged as ingress, e.g. the default allow-all egress rule
+ *   given a new description, is not a violation); an id not found is
+ *   already gone.
+ * - `notFoundInJudgedDirection`: without the look-up (denied), an id of unrecorded
  *   direction not found in the judged direction may exist in the other one:
  *   say so rather than "already gone".
  * - `permissionCalls`: old records without ids revoke the plan's exact
@@ -22,8 +25,11 @@
  */
 import type { IpPermission } from '@aws-sdk/client-ec2';
 import { GROUP_ID, RULE_ID } from '../aws-ids';
-import type { Change, Direction, Permission, RemediationPlan } from '../model';
+import type { Change, Direction, Permission, RemediationPlan, RuleChange, RuleSource } from '../model';
 import { maskCidr } from '../net/cidr';
+import { formatRulePorts, portRangeOf } from '../net/ports';
+import { hasPorts, isIcmp } from '../net/protocol';
+import { sourcePhrase } from '../policy/rules/phrases';
 import type { RemediationOutcome } from '../pipeline/ports';
 
 export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
@@ -74,21 +80,84 @@ export function routeIds(change: Change, ruleIds: readonly string[]): IdRouting 
   return routing;
 }
 
-export interface LookedUpRouting {
+export interface CurrentRouting {
   byDirection: Record<Direction, string[]>;
   gone: string[];
   refused: string[];
 }
 
-/** Routes the looked-up ids by the direction EC2 gave (`found`; an id missing from it does not exist in the group). */
-export function routeLookedUp(unknown: readonly string[], found: ReadonlyMap<string, Direction>, judged: ReadonlyMap<string, Direction>): LookedUpRouting {
-  const out: LookedUpRouting = { byDirection: { ingress: [], egress: [] }, gone: [], refused: [] };
-  for (const id of unknown) {
-    const d = found.get(id);
-    const j = judged.get(id);
-    if (d && j && d !== j) out.refused.push(`${id} is an ${d} rule but was judged as ${j}: not revoked`);
-    else if (d) out.byDirection[d].push(id);
-    else out.gone.push(id);
+const portsOf = (r: Pick<Permission, 'protocol' | 'fromPort' | 'toPort'>): string => {
+  if (r.protocol === '-1') return 'all';
+  if (hasPorts(r.protocol)) {
+    const range = portRangeOf(r)!;
+    return `${range.from}-${range.to}`;
+  }
+  if (isIcmp(r.protocol)) return `${r.fromPort ?? -1}/${r.toPort ?? -1}`;
+  return 'all';
+};
+
+const sourceKey = (s: RuleSource): string | undefined => {
+  switch (s.kind) {
+    case 'cidr4':
+    case 'cidr6': {
+      const c = maskCidr(s.cidr);
+      return c === undefined ? undefined : `${s.kind}:${c}`;
+    }
+    case 'prefix-list':
+      return `pl:${s.prefixListId}`;
+    case 'group':
+      // EC2 describes a referenced group by id; a group named only by name cannot be compared.
+      return s.groupId ? `sg:${s.groupId}` : undefined;
+  }
+};
+
+/**
+ * How the rule EC2 holds now differs from the rule that was judged (its
+ * protocol, ports or source; direction is checked apart), or undefined when
+ * it is the same rule. A rule that cannot be compared counts as changed:
+ * sgwatch revokes only what it can confirm it judged.
+ */
+export function changedSinceEvent(judged: Pick<RuleChange, 'protocol' | 'fromPort' | 'toPort' | 'source'>, now: Permission): string | undefined {
+  const was = judged.source ? sourceKey(judged.source) : undefined;
+  const is = sourceKey(now.source);
+  const nowText = `now ${formatRulePorts(now)} ${now.direction === 'egress' ? 'to' : 'from'} ${sourcePhrase(now)}`;
+  if (was === undefined) return `cannot confirm it is the rule that was judged (${nowText})`;
+  if (judged.protocol !== now.protocol || portsOf(judged) !== portsOf(now) || was !== is) return `changed since the event (${nowText})`;
+  return undefined;
+}
+
+/**
+ * Routes every planned id by the rule EC2 holds now (`current`; an id
+ * missing from it does not exist in the group). An id of the change's rules
+ * is revoked only if it still is the rule that was judged: the same
+ * direction, protocol, ports and source. Otherwise it is left as is and the
+ * outcome says why (a rule fixed since the event, e.g. the same sgr- id now
+ * from 10.0.0.0/8, is never revoked by a replay or a late redelivery).
+ */
+export function routeCurrent(change: Change, ids: readonly string[], current: ReadonlyMap<string, Permission | undefined>): CurrentRouting {
+  const out: CurrentRouting = { byDirection: { ingress: [], egress: [] }, gone: [], refused: [] };
+  for (const id of new Set(ids)) {
+    if (!current.has(id)) {
+      out.gone.push(id);
+      continue;
+    }
+    const now = current.get(id);
+    const judged = change.rules.find((r) => r.ruleId === id);
+    if (!now) {
+      out.refused.push(`${id}: EC2 describes it without a protocol or source, so sgwatch cannot confirm it is the rule that was judged: not revoked`);
+      continue;
+    }
+    if (!judged) {
+      out.byDirection[now.direction].push(id);
+      continue;
+    }
+    if (now.direction !== judged.direction) {
+      out.refused.push(`${id} is an ${now.direction} rule but was judged as ${judged.direction}: not revoked`);
+      continue;
+    }
+    const changed = changedSinceEvent(judged, now);
+    if (changed) out.refused.push(`${id} ${changed}: not revoked`);
+    else out.byDirection[now.direction].push(id);
   }
   return out;
 }
@@ -169,11 +238,13 @@ export interface Tally {
   revokedPermissions: number;
   gonePermissions: number;
   failures: string[];
-  /** Ids deliberately not revoked (their real direction is not the one they were judged in). */
+  /** Ids deliberately not revoked (not the rule that was judged: another direction, or changed since the event). */
   refused: string[];
+  /** What the outcome should say without changing it (a check that could not be made). */
+  notes: string[];
 }
 
-export const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [] });
+export const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], notes: [] });
 
 export function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
   const parts: string[] = [];
@@ -182,6 +253,7 @@ export function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
   if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
   if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
   if (t.refused.length) parts.push(t.refused.join('; '));
+  if (t.notes.length) parts.push(t.notes.join('; '));
   if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
   const detail = parts.join('; ') || undefined;
   const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };

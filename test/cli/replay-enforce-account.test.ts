@@ -39,6 +39,15 @@ beforeAll(async () => {
           .end(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${callerAccount}:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>${callerAccount}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-s</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
         return;
       }
+      if (action === 'DescribeSecurityGroupRules') {
+        // EC2 still holds the sample's rule as the event recorded it.
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<DescribeSecurityGroupRulesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-d</requestId><securityGroupRuleSet><item><securityGroupRuleId>sgr-0a1b2c3d4e5f60031</securityGroupRuleId><groupId>sg-0a1b2c3d4e5f60003</groupId><groupOwnerId>111122223333</groupOwnerId><isEgress>false</isEgress><ipProtocol>-1</ipProtocol><fromPort>-1</fromPort><toPort>-1</toPort><cidrIpv4>0.0.0.0/0</cidrIpv4><description>debug</description></item></securityGroupRuleSet></DescribeSecurityGroupRulesResponse>`,
+          );
+        return;
+      }
       if (action === 'RevokeSecurityGroupIngress' || action === 'RevokeSecurityGroupEgress') {
         res.writeHead(200, { 'content-type': 'text/xml' }).end(`<${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-1</requestId><return>true</return></${action}Response>`);
         return;
@@ -85,8 +94,9 @@ describe('sgwatch replay --remediate enforce: account guard', () => {
     const run = await runCli(enforce, { env: awsEnv() });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(actions()).toEqual(['GetCallerIdentity', 'RevokeSecurityGroupIngress']);
-    expect(requests[1].get('SecurityGroupRuleId.1')).toBe('sgr-0a1b2c3d4e5f60031');
+    expect(actions()).toEqual(['GetCallerIdentity', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress']);
+    expect(requests[1].get('Filter.2.Value.1')).toBe('sgr-0a1b2c3d4e5f60031');
+    expect(requests[2].get('SecurityGroupRuleId.1')).toBe('sgr-0a1b2c3d4e5f60031');
     expect(JSON.parse(run.stdout.trim()).pipeline.remediation).toMatchObject({ status: 'revoked', ruleIds: ['sgr-0a1b2c3d4e5f60031'] });
   });
 

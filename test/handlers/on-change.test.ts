@@ -120,6 +120,8 @@ const handlerFor = (e: Record<string, string>) => {
 
 describe('onChange handler', () => {
   it('stores, revokes exactly the offending rule, alerts SNS and Slack once; a redelivery changes nothing', async () => {
+    // EC2 still holds the rule as the event recorded it (re-read before the revoke).
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0c609e6f9cdaf10ea', GroupId: 'sg-b0673be3', IsEgress: false, IpProtocol: 'tcp', FromPort: 0, ToPort: 65535, CidrIpv4: '0.0.0.0/0' }] });
     const e = await env();
     const handler = handlerFor(e);
     const first = await handler(fixture(WORLD), context);
@@ -218,13 +220,24 @@ describe('onChange handler', () => {
   });
 
   it('ModifySecurityGroupRules to SSH from the world: Describe says ingress → revoked in enforce mode', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false }] });
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '0.0.0.0/0' }] });
     const e = await env();
     const out = await handlerFor(e)(modifyEvent('modify-rule-to-ssh-from-world.json', 'c0ffee00-0000-4000-8000-000000000003'), context);
     expect(out).toMatchObject({ outcome: 'violation', severity: 'critical', remediation: 'revoked' });
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand).map((c) => c.args[0].input)).toEqual([
       expect.objectContaining({ GroupId: 'sg-0a1b2c3d4e5f60021', SecurityGroupRuleIds: ['sgr-0a1b2c3d4e5f60211'] }),
     ]);
+  });
+
+  it('a late redelivery after the rule was fixed (same sgr- id, now 10.0.0.0/8): stored and alerted, not revoked, and the alert says why', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: 'sgr-0a1b2c3d4e5f60211', GroupId: 'sg-0a1b2c3d4e5f60021', IsEgress: false, IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIpv4: '10.0.0.0/8' }] });
+    const e = await env(); // enforce
+    const out = await handlerFor(e)(modifyEvent('modify-rule-to-ssh-from-world.json', 'c0ffee00-0000-4000-8000-000000000005'), context);
+    expect(out).toMatchObject({ status: 'stored', outcome: 'violation', alert: 'violation' });
+    expect(out.remediation).not.toBe('revoked');
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(ec2.commandCalls(RevokeSecurityGroupEgressCommand)).toHaveLength(0);
+    expect(String(sns.commandCalls(PublishCommand)[0].args[0].input.Message)).toMatch(/changed since the event \(now tcp\/22 from 10\.0\.0\.0\/8\): not revoked/);
   });
 
   it('ModifySecurityGroupRules without IpProtocol (a compliant tcp/443 rule re-described): alerted on its widest case, saying so, never revoked in enforce mode', async () => {

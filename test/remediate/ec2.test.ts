@@ -10,7 +10,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Remediator, errorDetail } from '../../lib/remediate/ec2';
 import { toIpPermission } from '../../lib/remediate/revoke-plan';
 import { awsErrorCode } from '../../lib/context/ec2-clients';
-import type { Permission } from '../../lib/model';
+import type { Permission, RuleChange } from '../../lib/model';
 import { change, GROUP_ID, plan, rule } from '../alerts/builders';
 
 const ec2 = mockClient(EC2Client);
@@ -25,6 +25,25 @@ function awsError(name: string, message = `${name} happened`) {
   return Object.assign(new Error(message), { name, $metadata: {} });
 }
 const revoked = (...ids: string[]) => ({ Return: true, RevokedSecurityGroupRules: ids.map((id) => ({ SecurityGroupRuleId: id, GroupId: GROUP_ID })) });
+
+/** DescribeSecurityGroupRules answers with these rules, as EC2 holds them now (the remediator re-reads every id before revoking it). */
+function holds(...rules: (Partial<RuleChange> & { ruleId: string; isEgress?: boolean })[]) {
+  ec2.on(DescribeSecurityGroupRulesCommand).resolves({
+    SecurityGroupRules: rules.map((over) => {
+      const r = rule(over);
+      const src = r.source!;
+      return {
+        SecurityGroupRuleId: over.ruleId,
+        GroupId: GROUP_ID,
+        IsEgress: over.isEgress ?? r.direction === 'egress',
+        IpProtocol: r.protocol,
+        FromPort: r.fromPort ?? -1,
+        ToPort: r.toPort ?? -1,
+        ...(src.kind === 'cidr4' ? { CidrIpv4: src.cidr } : src.kind === 'cidr6' ? { CidrIpv6: src.cidr } : {}),
+      };
+    }),
+  });
+}
 
 const noCalls = () => {
   expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
@@ -46,7 +65,8 @@ describe('createEc2Remediator: nothing happens unless enforce + revoke', () => {
 });
 
 describe('revoke by rule id', () => {
-  it('revokes exactly the planned ids, split by direction from the change', async () => {
+  it('revokes exactly the planned ids, split by direction, after reading their current state', async () => {
+    holds({ ruleId: ID1 }, { ruleId: ID2, fromPort: 3389, toPort: 3389 });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1, ID2));
     const c = change({
       rules: [rule({ ruleId: ID1 }), rule({ ruleId: ID2, fromPort: 3389, toPort: 3389 }), rule({ ruleId: ID3, fromPort: 443, toPort: 443 })],
@@ -57,9 +77,44 @@ describe('revoke by rule id', () => {
     expect(ec2).toHaveReceivedCommandWith(RevokeSecurityGroupIngressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1, ID2] });
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0].args[0].input).toEqual({ GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1, ID2] });
     expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupEgressCommand);
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(DescribeSecurityGroupRulesCommand, {
+      Filters: [
+        { Name: 'group-id', Values: [GROUP_ID] },
+        { Name: 'security-group-rule-id', Values: [ID1, ID2] },
+      ],
+    });
+  });
+
+  it('a rule fixed since the event (same id, now 10.0.0.0/8) is not revoked, and the outcome says why', async () => {
+    holds({ ruleId: ID1, source: { kind: 'cidr4', cidr: '10.0.0.0/8' } });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(out).toMatchObject({ status: 'alert-only', ruleIds: [], permissionsRevoked: 0 });
+    expect(out.detail).toBe(`${ID1} changed since the event (now tcp/22 from 10.0.0.0/8): not revoked`);
+  });
+
+  it('of two ids, the one still as judged is revoked and the changed one is left', async () => {
+    holds({ ruleId: ID1 }, { ruleId: ID2, fromPort: 443, toPort: 443 });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const c = change({ rules: [rule({ ruleId: ID1 }), rule({ ruleId: ID2, fromPort: 3389, toPort: 3389 })] });
+    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [ID1, ID2] }));
+    expect(ec2).toHaveReceivedCommandExactlyOnceWith(RevokeSecurityGroupIngressCommand, { GroupId: GROUP_ID, SecurityGroupRuleIds: [ID1] });
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1] });
+    expect(out.detail).toBe(`revoked ${ID1}; ${ID2} changed since the event (now tcp/443 from 0.0.0.0/0): not revoked`);
+  });
+
+  it('when the current state cannot be read (not a denial), nothing is revoked by id: failed, retried later', async () => {
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(awsError('RequestLimitExceeded'));
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(out.status).toBe('failed');
+    expect(out.detail).toMatch(/could not read the rules' current state, so nothing was revoked by id: RequestLimitExceeded/);
   });
 
   it('egress ids go to RevokeSecurityGroupEgress', async () => {
+    holds({ ruleId: ID1, direction: 'egress' });
     ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
     const c = change({ eventName: 'AuthorizeSecurityGroupEgress', rules: [rule({ ruleId: ID1, direction: 'egress' })] });
     const out = await createEc2Remediator({ client: client() }).revoke(c, plan());
@@ -69,12 +124,7 @@ describe('revoke by rule id', () => {
   });
 
   it('ids of unknown direction (ModifySecurityGroupRules) are looked up, then split', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({
-      SecurityGroupRules: [
-        { SecurityGroupRuleId: ID1, GroupId: GROUP_ID, IsEgress: false },
-        { SecurityGroupRuleId: ID2, GroupId: GROUP_ID, IsEgress: true },
-      ],
-    });
+    holds({ ruleId: ID1 }, { ruleId: ID2, direction: 'egress' });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
     ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID2));
     // ID2 carried IsEgress: judged as egress (a rule is only revoked in the direction it was judged in, see below).
@@ -109,7 +159,7 @@ describe('revoke by rule id', () => {
   // ingress. Giving the default allow-all egress rule (-1 to 0.0.0.0/0) a description thus
   // reads as "all traffic from the world": the egress rule must not be revoked for it.
   it('a modified rule judged as ingress that is really egress is never revoked (Describe says egress)', async () => {
-    ec2.on(DescribeSecurityGroupRulesCommand).resolves({ SecurityGroupRules: [{ SecurityGroupRuleId: ID1, GroupId: GROUP_ID, IsEgress: true }] });
+    holds({ ruleId: ID1, protocol: '-1', fromPort: null, toPort: null, direction: 'egress' });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
     ec2.on(RevokeSecurityGroupEgressCommand).resolves(revoked(ID1));
     const c = change({
@@ -145,15 +195,24 @@ describe('revoke by rule id', () => {
   });
 
   it.each(['InvalidSecurityGroupRuleId.NotFound', 'Client.InvalidSecurityGroupRuleId.NotFound', 'InvalidPermission.NotFound', 'InvalidGroup.NotFound'])(
-    '%s → already-gone',
+    '%s (the rule went between the read and the revoke) → already-gone',
     async (code) => {
+      holds({ ruleId: ID1 });
       ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError(code));
       const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
       expect(out).toMatchObject({ status: 'already-gone', ruleIds: [ID1], permissionsRevoked: 0 });
     },
   );
 
+  it('an id EC2 no longer holds is already gone, without a revoke call', async () => {
+    holds();
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(out).toMatchObject({ status: 'already-gone', ruleIds: [ID1] });
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+  });
+
   it('one gone id among several: the rest are still revoked, one by one', async () => {
+    holds({ ruleId: ID1 }, { ruleId: ID2 });
     ec2
       .on(RevokeSecurityGroupIngressCommand, { SecurityGroupRuleIds: [ID1, ID2] })
       .rejects(awsError('InvalidSecurityGroupRuleId.NotFound'))
@@ -168,6 +227,7 @@ describe('revoke by rule id', () => {
   });
 
   it('any other error → failed with a one-line detail, no stack', async () => {
+    holds({ ruleId: ID1 });
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.\nEncoded authorization failure message: abc'));
     const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
     expect(out).toMatchObject({ status: 'failed', ruleIds: [] });
@@ -178,6 +238,7 @@ describe('revoke by rule id', () => {
   });
 
   it('Return: false is a failure', async () => {
+    holds({ ruleId: ID1 });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: false });
     const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
     expect(out.status).toBe('failed');
@@ -208,6 +269,7 @@ describe('safety checks before any call', () => {
 
   it('uses a client per region when none is given', async () => {
     const regions: string[] = [];
+    holds({ ruleId: ID1 });
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
     const r = createEc2Remediator({ clientForRegion: (region) => (regions.push(region), new EC2Client({ region })) });
     await r.revoke(change({ region: 'ap-southeast-2' }), plan());

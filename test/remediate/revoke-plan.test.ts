@@ -11,7 +11,8 @@ import {
   notFoundInJudgedDirection,
   permissionCalls,
   routeIds,
-  routeLookedUp,
+  changedSinceEvent,
+  routeCurrent,
   summarise,
 } from '../../lib/remediate/revoke-plan';
 import { change, GROUP_ID, plan, rule } from '../alerts/builders';
@@ -48,44 +49,79 @@ describe('gateRevoke: no EC2 call unless enforce + revoke on a well-formed plan'
   });
 });
 
-describe('routeIds × routeLookedUp: every combination', () => {
-  const found: (Direction | undefined)[] = ['ingress', 'egress', undefined];
+describe('routeIds (current state unreadable): direction trusted from the change only when the event states it', () => {
   for (const [eventName, eventDir] of EVENTS) {
     for (const judged of DIRS) {
       for (const inChange of [true, false]) {
-        for (const real of found) {
-          it(`${eventName}, judged ${judged}, ${inChange ? 'in the change' : 'not in the change'}, EC2 says ${real ?? 'not found'}`, () => {
-            const c = change({ eventName, rules: [rule({ ruleId: inChange ? ID : OTHER, direction: judged })] });
-            const r = routeIds(c, [ID, ID]);
-            // Trusted from the change only when the event states the direction and the id is the change's.
-            const trusted = inChange && eventDir === judged;
-            if (trusted) {
-              expect(r.byDirection[judged]).toEqual([ID]);
-              expect(r.unknown).toEqual([]);
-              return;
-            }
+        it(`${eventName}, judged ${judged}, ${inChange ? 'in the change' : 'not in the change'}`, () => {
+          const r = routeIds(change({ eventName, rules: [rule({ ruleId: inChange ? ID : OTHER, direction: judged })] }), [ID, ID]);
+          if (inChange && eventDir === judged) {
+            expect(r.byDirection[judged]).toEqual([ID]);
+            expect(r.unknown).toEqual([]);
+          } else {
             expect(r.unknown).toEqual([ID]);
             expect([...r.byDirection.ingress, ...r.byDirection.egress]).toEqual([]);
-            expect(r.judged.get(ID)).toBe(inChange ? judged : undefined);
-            const l = routeLookedUp(r.unknown, new Map(real ? [[ID, real]] : []), r.judged);
-            const revokedIn = DIRS.filter((d) => l.byDirection[d].includes(ID));
-            if (!real) {
-              expect(l.gone).toEqual([ID]);
-              expect(revokedIn).toEqual([]);
-            } else if (inChange && real !== judged) {
-              // Never revoked as anything but what was judged.
-              expect(revokedIn).toEqual([]);
-              expect(l.refused).toEqual([`${ID} is an ${real} rule but was judged as ${judged}: not revoked`]);
-            } else {
-              expect(revokedIn).toEqual([real]);
-              expect(l.gone).toEqual([]);
-              expect(l.refused).toEqual([]);
-            }
-          });
-        }
+          }
+          expect(r.judged.get(ID)).toBe(inChange ? judged : undefined);
+        });
       }
     }
   }
+});
+
+describe('routeCurrent: revoked only if EC2 still holds the rule that was judged', () => {
+  const judgedRule = rule({ ruleId: ID, protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } });
+  const same = { direction: 'ingress' as Direction, protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4' as const, cidr: '0.0.0.0/0' } };
+  const states: [string, typeof same | undefined | 'missing', 'revoke' | 'gone' | RegExp][] = [
+    ['unchanged', same, 'revoke'],
+    ['fixed since the event (same id, now 10.0.0.0/8)', { ...same, source: { kind: 'cidr4', cidr: '10.0.0.0/8' } }, /changed since the event \(now tcp\/22 from 10\.0\.0\.0\/8\): not revoked/],
+    ['narrowed to another port', { ...same, fromPort: 443, toPort: 443 }, /changed since the event/],
+    ['another protocol', { ...same, protocol: 'udp' }, /changed since the event/],
+    ['now egress', { ...same, direction: 'egress' }, new RegExp(`${ID} is an egress rule but was judged as ingress: not revoked`)],
+    ['gone', 'missing', 'gone'],
+    ['described without a protocol', undefined, /cannot confirm/],
+  ];
+  it.each(states)('%s', (_n, now, expected) => {
+    const c = change({ rules: [judgedRule] });
+    const current = new Map(now === 'missing' ? [] : [[ID, now]]);
+    const r = routeCurrent(c, [ID, ID], current as Map<string, typeof same | undefined>);
+    const revokedIn = DIRS.filter((d) => r.byDirection[d].includes(ID));
+    if (expected === 'revoke') expect([revokedIn, r.gone, r.refused]).toEqual([['ingress'], [], []]);
+    else if (expected === 'gone') expect([revokedIn, r.gone, r.refused]).toEqual([[], [ID], []]);
+    else {
+      expect(revokedIn).toEqual([]);
+      expect(r.refused).toEqual([expect.stringMatching(expected)]);
+    }
+  });
+
+  it('an id that is not among the change\'s rules is revoked in the direction EC2 gives', () => {
+    const r = routeCurrent(change({ rules: [] }), [ID], new Map([[ID, { ...same, direction: 'egress' as Direction }]]));
+    expect(r.byDirection.egress).toEqual([ID]);
+  });
+
+  it('a judged direction-unknown (Modify) rule that EC2 holds as egress is never revoked', () => {
+    const c = change({ eventName: 'ModifySecurityGroupRules', rules: [{ ...judgedRule, directionUnknown: true }] });
+    const r = routeCurrent(c, [ID], new Map([[ID, { ...same, direction: 'egress' as Direction }]]));
+    expect(r.refused).toEqual([`${ID} is an egress rule but was judged as ingress: not revoked`]);
+  });
+});
+
+describe('changedSinceEvent', () => {
+  const now = { direction: 'ingress' as Direction, protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4' as const, cidr: '0.0.0.0/0' } };
+  it.each<[string, Parameters<typeof changedSinceEvent>[0], typeof now, boolean]>([
+    ['host bits in the record', { protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '198.51.100.7/0' } }, now, false],
+    ['IPv6 written long', { protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr6', cidr: '2001:0db8:0000::/32' } }, { ...now, source: { kind: 'cidr6', cidr: '2001:db8::/32' } as never }, false],
+    ['-1 ignores ports', { protocol: '-1', fromPort: null, toPort: null, source: now.source }, { ...now, protocol: '-1', fromPort: -1, toPort: -1 }, false],
+    ['tcp without ports is 0-65535', { protocol: 'tcp', fromPort: null, toPort: null, source: now.source }, { ...now, fromPort: 0, toPort: 65535 }, false],
+    ['icmp all types', { protocol: 'icmp', fromPort: null, toPort: null, source: now.source }, { ...now, protocol: 'icmp', fromPort: -1, toPort: -1 }, false],
+    ['icmp type changed', { protocol: 'icmp', fromPort: 8, toPort: 0, source: now.source }, { ...now, protocol: 'icmp', fromPort: -1, toPort: -1 }, true],
+    ['same group', { protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'group', groupId: 'sg-0aaaabbbbccccdddd', ownerAccount: '999988887777' } }, { ...now, source: { kind: 'group', groupId: 'sg-0aaaabbbbccccdddd', ownerAccount: '999988887777' } as never }, false],
+    ['group named only by name', { protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'group', groupName: 'legacy' } }, { ...now, source: { kind: 'group', groupId: 'sg-0aaaabbbbccccdddd' } as never }, true],
+    ['prefix list replaced', { protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'prefix-list', prefixListId: 'pl-0aaa' } }, { ...now, source: { kind: 'prefix-list', prefixListId: 'pl-0bbb' } as never }, true],
+    ['cidr became a group', { protocol: 'tcp', fromPort: 22, toPort: 22, source: now.source }, { ...now, source: { kind: 'group', groupId: 'sg-0aaaabbbbccccdddd' } as never }, true],
+  ])('%s', (_n, judged, current, changed) => {
+    expect(changedSinceEvent(judged, current) !== undefined).toBe(changed);
+  });
 });
 
 describe('notFoundInJudgedDirection', () => {

@@ -46,7 +46,7 @@ export function groupPhrase(change: Change): string {
   return change.groupId ?? (change.groupName ? `group "${change.groupName}"` : 'the security group');
 }
 
-export function sourcePhrase(rule: RuleChange): string {
+export function sourcePhrase(rule: Pick<RuleChange, 'source'>): string {
   const s = rule.source;
   if (!s) return 'an unknown source';
   switch (s.kind) {
