@@ -62,6 +62,7 @@ export interface RemediationOutcome {
   /** revoked: sgwatch removed them; would-revoke: dry-run; alert-only: policy/actor/mode said no; already-gone: not found; failed */
   status: 'revoked' | 'would-revoke' | 'alert-only' | 'already-gone' | 'failed' | 'none';
   ruleIds: string[];
+  /** Permissions revoked whose rule id EC2 did not report (old records); one with an id is in ruleIds instead, so ruleIds.length + permissionsRevoked counts each rule once. */
   permissionsRevoked: number;
   detail?: string;
 }

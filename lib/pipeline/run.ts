@@ -24,6 +24,7 @@ import { CHANNELS, notifyStep, type Alert, type Channel, type ChangeStore, type 
 import { errorText } from '../errors/error-text';
 import { runStep, skipStep, type StepContext, type StepFailure, type StepReport } from './steps';
 import { judgedChange } from '../context/facts';
+import { dryRunOutcome } from '../remediate/revoke-plan';
 
 /** The notifier of each configured channel; a channel without one is not a step of the record. */
 export type PipelineNotifiers = Partial<Record<Channel, Notifier>>;
@@ -226,7 +227,7 @@ async function remediate(
   if (mode === 'dry-run' || mode === 'off') {
     const remediation: RemediationOutcome =
       mode === 'dry-run'
-        ? { mode, status: 'would-revoke', ruleIds: [...plan.ruleIds], permissionsRevoked: 0, detail: describePlan('dry-run: would revoke', plan) }
+        ? dryRunOutcome(change, { ...plan, mode })
         : { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail: 'remediation mode is off' };
     outcome.steps.remediate = await skipStep(ctx, 'remediate', remediation.detail!, { remediation });
     return ctx.record.remediation ?? remediation;
@@ -253,9 +254,3 @@ async function remediate(
   return ctx.record.remediation;
 }
 
-function describePlan(prefix: string, plan: Result['verdict']['remediation']): string {
-  const parts: string[] = [];
-  if (plan.ruleIds.length) parts.push(plan.ruleIds.join(', '));
-  if (plan.permissions.length) parts.push(`${plan.permissions.length} permission(s) without rule id`);
-  return `${prefix} ${parts.join(' and ')}`;
-}

@@ -134,7 +134,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       const unknown = Math.min(perms.length, out.UnknownIpPermissions?.length ?? 0);
       t.gonePermissions += unknown;
       t.revokedPermissions += perms.length - unknown;
-      for (const r of out.RevokedSecurityGroupRules ?? []) if (r.SecurityGroupRuleId) t.revokedIds.push(r.SecurityGroupRuleId);
+      for (const r of out.RevokedSecurityGroupRules ?? []) if (r.SecurityGroupRuleId) t.permissionRuleIds.push(r.SecurityGroupRuleId);
     } catch (error) {
       const cls = classify(error);
       if (cls === 'group-gone') t.gonePermissions += perms.length;

@@ -5,7 +5,9 @@
  * into these functions; it makes no decision of its own.
  *
  * - `gateRevoke`: nothing is called unless the plan's action is `revoke`, its
- *   mode `enforce`, and the group id, the ids and the plan are well-formed.
+ *   mode `enforce`, and the group id, the ids and the plan are well-formed
+ *   (`planRefusal`). `dryRunOutcome` plans exactly what enforce would do:
+ *   the same refusals, said instead of done.
  * - `routeIds`: when the current state cannot be read (DescribeSecurityGroupRules
  *   denied), an id's direction is trusted from the change only when the
  *   event name states one (Authorize…Ingress/Egress) and the id is among the
@@ -37,23 +39,55 @@ export const DIRECTIONS: readonly Direction[] = ['ingress', 'egress'];
 /** Either the outcome without calling EC2, or the group to revoke in. */
 export type RevokeGate = { readonly outcome: RemediationOutcome } | { readonly groupId: string };
 
+/** What enforce refuses before calling EC2, or undefined: a plan it can send. */
+export function planRefusal(change: Change, plan: RemediationPlan): string | undefined {
+  const groupId = change.groupId;
+  if (!groupId || !GROUP_ID.test(groupId)) return `cannot revoke: the change names no valid group id (${JSON.stringify(groupId)})`;
+  if (change.error) return `cannot revoke: the call failed (${change.error.code}), so there is nothing to remove`;
+  const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
+  if (badIds.length) return `cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}`;
+  if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return 'the plan asks to revoke but names no rule id or permission';
+  const perms = permissionCalls(plan.permissions);
+  if (plan.ruleIds.length === 0 && perms.failures.length === plan.permissions.length) return `cannot revoke: ${perms.failures.join('; ')}`;
+  return undefined;
+}
+
+/**
+ * The dry-run outcome: what enforce would do with this plan, without
+ * calling EC2. The same refusals as enforce (planRefusal); rules whose
+ * direction the record does not state are named as revoked only if EC2
+ * holds them in the judged direction; permissions enforce cannot build are
+ * named as the failures they would be. Whatever EC2 holds now is not read
+ * (dry-run never calls EC2), so the outcome says each id is revoked only if
+ * it still is the rule that was judged.
+ */
+export function dryRunOutcome(change: Change, plan: RemediationPlan): RemediationOutcome {
+  const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
+  const refusal = planRefusal(change, plan);
+  if (refusal) return { ...base, status: 'alert-only', detail: `dry-run: enforce would not revoke: ${refusal}` };
+  const perms = permissionCalls(plan.permissions);
+  const parts: string[] = [];
+  if (plan.ruleIds.length) parts.push(plan.ruleIds.join(', '));
+  const buildable = plan.permissions.length - perms.failures.length;
+  if (buildable) parts.push(`${buildable} permission(s) without rule id`);
+  let detail = `dry-run: would revoke ${parts.join(' and ')}`;
+  const ids = new Set(plan.ruleIds);
+  const unknown = change.rules.filter((r) => r.directionUnknown && r.ruleId && ids.has(r.ruleId)).map((r) => r.ruleId!);
+  if (unknown.length) detail += ` (${unknown.join(', ')} only if EC2 holds ${unknown.length === 1 ? 'it' : 'them'} as ${unknown.length === 1 ? 'an ingress rule' : 'ingress rules'}, as judged)`;
+  if (perms.failures.length) detail += `; enforce would fail on: ${perms.failures.join('; ')}`;
+  return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], detail };
+}
+
 export function gateRevoke(change: Change, plan: RemediationPlan): RevokeGate {
   const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
   const outcome = (o: Omit<RemediationOutcome, 'mode' | 'permissionsRevoked' | 'ruleIds'> & { ruleIds?: string[] }): RevokeGate => ({ outcome: { ...base, ...o } });
   if (plan.action !== 'revoke') return plan.reason ? outcome({ status: 'alert-only', detail: plan.reason }) : outcome({ status: 'none' });
   if (plan.mode === 'off') return outcome({ status: 'alert-only', detail: 'remediation mode is off' });
-  if (plan.mode === 'dry-run') {
-    const n = plan.ruleIds.length + plan.permissions.length;
-    return outcome({ status: 'would-revoke', ruleIds: [...plan.ruleIds], detail: `dry-run: would revoke ${n} rule${n === 1 ? '' : 's'}` });
-  }
+  if (plan.mode === 'dry-run') return { outcome: dryRunOutcome(change, plan) };
   if (plan.mode !== 'enforce') return outcome({ status: 'failed', detail: `unknown remediation mode ${JSON.stringify(plan.mode)}` });
-  const groupId = change.groupId;
-  if (!groupId || !GROUP_ID.test(groupId)) return outcome({ status: 'failed', detail: `cannot revoke: the change names no valid group id (${JSON.stringify(groupId)})` });
-  if (change.error) return outcome({ status: 'failed', detail: `cannot revoke: the call failed (${change.error.code}), so there is nothing to remove` });
-  const badIds = plan.ruleIds.filter((id) => !RULE_ID.test(id));
-  if (badIds.length) return outcome({ status: 'failed', detail: `cannot revoke: malformed rule id(s) ${badIds.map((id) => JSON.stringify(id)).join(', ')}` });
-  if (plan.ruleIds.length === 0 && plan.permissions.length === 0) return outcome({ status: 'failed', detail: 'the plan asks to revoke but names no rule id or permission' });
-  return { groupId };
+  const refusal = planRefusal(change, plan);
+  if (refusal) return outcome({ status: 'failed', detail: refusal });
+  return { groupId: change.groupId! };
 }
 
 export const directionOfEvent = (eventName: string): Direction | undefined =>
@@ -236,6 +270,8 @@ export interface Tally {
   revokedIds: string[];
   goneIds: string[];
   revokedPermissions: number;
+  /** The rule ids EC2 reported for revoked permissions (one per permission: each is built with one source). */
+  permissionRuleIds: string[];
   gonePermissions: number;
   failures: string[];
   /** Ids deliberately not revoked (not the rule that was judged: another direction, or changed since the event). */
@@ -244,21 +280,23 @@ export interface Tally {
   notes: string[];
 }
 
-export const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, gonePermissions: 0, failures: [], refused: [], notes: [] });
+export const newTally = (): Tally => ({ revokedIds: [], goneIds: [], revokedPermissions: 0, permissionRuleIds: [], gonePermissions: 0, failures: [], refused: [], notes: [] });
 
 export function summarise(plan: RemediationPlan, t: Tally): RemediationOutcome {
   const parts: string[] = [];
   if (t.revokedIds.length) parts.push(`revoked ${t.revokedIds.join(', ')}`);
-  if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)`);
+  if (t.revokedPermissions) parts.push(`revoked ${t.revokedPermissions} permission(s)${t.permissionRuleIds.length ? ` (${t.permissionRuleIds.join(', ')})` : ''}`);
   if (t.goneIds.length) parts.push(`already gone: ${t.goneIds.join(', ')}`);
   if (t.gonePermissions) parts.push(`${t.gonePermissions} permission(s) already gone`);
   if (t.refused.length) parts.push(t.refused.join('; '));
   if (t.notes.length) parts.push(t.notes.join('; '));
   if (t.failures.length) parts.push(`FAILED: ${t.failures.join('; ')}`);
   const detail = parts.join('; ') || undefined;
-  const base = { mode: plan.mode, permissionsRevoked: t.revokedPermissions };
-  if (t.failures.length) return { ...base, status: 'failed', ruleIds: t.revokedIds, detail };
-  if (t.revokedIds.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: t.revokedIds, detail };
+  // Each revoked rule counted once: by its id when EC2 named it, else as a permission.
+  const revoked = [...t.revokedIds, ...t.permissionRuleIds];
+  const base = { mode: plan.mode, permissionsRevoked: Math.max(0, t.revokedPermissions - t.permissionRuleIds.length) };
+  if (t.failures.length) return { ...base, status: 'failed', ruleIds: revoked, detail };
+  if (revoked.length || t.revokedPermissions) return { ...base, status: 'revoked', ruleIds: revoked, detail };
   if (t.refused.length && t.goneIds.length === 0 && t.gonePermissions === 0) return { ...base, status: 'alert-only', ruleIds: [], detail };
   return { ...base, status: 'already-gone', ruleIds: t.goneIds, detail };
 }

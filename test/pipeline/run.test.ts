@@ -226,13 +226,19 @@ describe('runPipeline on dynalite', () => {
 
   it('dry-run records and alerts "would revoke" and calls no EC2', async () => {
     const id = uid('dry');
-    const out = await runPipeline(violation({ eventId: id }, { mode: 'dry-run' }), deps({ mode: 'dry-run' }));
+    const out = await runPipeline(violation({ eventId: id, groupId: 'sg-0123456789abcdef0' }, { mode: 'dry-run', revoke: ['sgr-0aaaaaaaaaaaaaaa1'] }), deps({ mode: 'dry-run' }));
     expect(remediator.calls).toHaveLength(0);
-    expect(out.remediation).toMatchObject({ status: 'would-revoke', ruleIds: ['sgr-0aaa'] });
+    expect(out.remediation).toMatchObject({ status: 'would-revoke', ruleIds: ['sgr-0aaaaaaaaaaaaaaa1'], detail: 'dry-run: would revoke sgr-0aaaaaaaaaaaaaaa1' });
     expect(slack.sent[0].remediation?.status).toBe('would-revoke');
     const stored = await embedded.store.get(id);
     expect(stored?.remediation?.status).toBe('would-revoke');
     expect(stored?.steps.remediate?.state).toBe('skipped');
+  });
+
+  it('dry-run plans exactly what enforce would do: a malformed id enforce refuses is not "would revoke"', async () => {
+    const out = await runPipeline(violation({ eventId: uid('dry-bad'), groupId: 'sg-0123456789abcdef0' }, { mode: 'dry-run', revoke: ['sgr-0aaa'] }), deps({ mode: 'dry-run' }));
+    expect(out.remediation).toMatchObject({ status: 'alert-only', ruleIds: [], detail: 'dry-run: enforce would not revoke: cannot revoke: malformed rule id(s) "sgr-0aaa"' });
+    expect(out.steps.remediate?.state).toBe('skipped');
   });
 
   it('an exception or alert-only actor (plan action none) is alerted as alert only, never revoked', async () => {

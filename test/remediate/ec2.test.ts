@@ -9,6 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Remediator, errorDetail } from '../../lib/remediate/ec2';
 import { toIpPermission } from '../../lib/remediate/revoke-plan';
+import { describeAction } from '../../lib/alerts/describe';
 import { awsErrorCode } from '../../lib/context/ec2-clients';
 import type { Permission, RuleChange } from '../../lib/model';
 import { change, GROUP_ID, plan, rule } from '../alerts/builders';
@@ -307,6 +308,13 @@ describe('revoke by permissions (old records without ids)', () => {
       IpPermissions: [{ IpProtocol: 'udp', FromPort: 53, ToPort: 53, PrefixListIds: [{ PrefixListId: 'pl-0123abcd' }] }],
     });
     expect(out).toMatchObject({ status: 'revoked', permissionsRevoked: 4 });
+  });
+
+  it('one permission revoked, whose rule id EC2 reports, counts as one rule ("Revoked 1 rule", not 2)', async () => {
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1], permissionsRevoked: 0, detail: `revoked 1 permission(s) (${ID1})` });
+    expect(describeAction(out, undefined).text).toMatch(/^Revoked 1 rule\b/);
   });
 
   it('UnknownIpPermissions count as already gone', async () => {

@@ -12,6 +12,7 @@ import {
   permissionCalls,
   routeIds,
   changedSinceEvent,
+  dryRunOutcome,
   routeCurrent,
   summarise,
 } from '../../lib/remediate/revoke-plan';
@@ -31,8 +32,8 @@ describe('gateRevoke: no EC2 call unless enforce + revoke on a well-formed plan'
     ['action none', change(), plan({ action: 'none', ruleIds: [] }), { status: 'none' }],
     ['alert-only reason', change(), plan({ action: 'none', ruleIds: [], reason: 'terraform' }), { status: 'alert-only', detail: 'terraform' }],
     ['mode off', change(), plan({ mode: 'off' }), { status: 'alert-only', detail: 'remediation mode is off' }],
-    ['dry-run, one rule', change(), plan({ mode: 'dry-run' }), { status: 'would-revoke', ruleIds: [ID], detail: 'dry-run: would revoke 1 rule' }],
-    ['dry-run, id + permission', change(), plan({ mode: 'dry-run', permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] }), { detail: 'dry-run: would revoke 2 rules' }],
+    ['dry-run, one rule', change(), plan({ mode: 'dry-run' }), { status: 'would-revoke', ruleIds: [ID], detail: `dry-run: would revoke ${ID}` }],
+    ['dry-run, id + permission', change(), plan({ mode: 'dry-run', permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] }), { detail: `dry-run: would revoke ${ID} and 1 permission(s) without rule id` }],
     ['unknown mode', change(), plan({ mode: 'enforc' as RemediationMode }), { status: 'failed', detail: 'unknown remediation mode "enforc"' }],
     ['no group id', change({ groupId: undefined }), plan(), { status: 'failed', detail: expect.stringMatching(/no valid group id/) }],
     ['malformed group id', change({ groupId: 'sg-x; rm -rf' }), plan(), { status: 'failed', detail: expect.stringMatching(/no valid group id/) }],
@@ -46,6 +47,33 @@ describe('gateRevoke: no EC2 call unless enforce + revoke on a well-formed plan'
 
   it('lets a well-formed enforce plan through, naming the group', () => {
     expect(gateRevoke(change(), plan())).toEqual({ groupId: GROUP_ID });
+  });
+});
+
+describe('dryRunOutcome: exactly what enforce would do, said instead of done', () => {
+  const dry = (c: Parameters<typeof dryRunOutcome>[0], p: Partial<Parameters<typeof dryRunOutcome>[1]> = {}) => dryRunOutcome(c, plan({ mode: 'dry-run', ...p }));
+  it.each<[string, Parameters<typeof dryRunOutcome>[0], Partial<Parameters<typeof dryRunOutcome>[1]>]>([
+    ['malformed id', change(), { ruleIds: [ID, 'sgr-*'] }],
+    ['no group id', change({ groupId: undefined }), {}],
+    ['failed call', change({ error: { code: 'Client.UnauthorizedOperation', denied: true } as never }), {}],
+    ['only a permission enforce cannot build', change(), { ruleIds: [], permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: null, toPort: null, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] }],
+  ])('%s: enforce refuses, so dry-run does not say "would revoke"', (_n, c, p) => {
+    const d = dry(c, p);
+    const e = gateRevoke(c, plan(p));
+    expect(d.status).toBe('alert-only');
+    expect('outcome' in e && e.outcome.status).toBe('failed');
+    expect(d.detail).toBe(`dry-run: enforce would not revoke: ${'outcome' in e ? e.outcome.detail : ''}`);
+  });
+
+  it('names an id of unrecorded direction as revoked only if EC2 holds it as judged', () => {
+    const c = change({ eventName: 'ModifySecurityGroupRules', rules: [rule({ directionUnknown: true })] });
+    expect(dry(c).detail).toBe(`dry-run: would revoke ${ID} (${ID} only if EC2 holds it as an ingress rule, as judged)`);
+  });
+
+  it('names a permission enforce cannot build as the failure it would be, beside what it would revoke', () => {
+    const d = dry(change(), { permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: null, toPort: null, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] });
+    expect(d).toMatchObject({ status: 'would-revoke', ruleIds: [ID] });
+    expect(d.detail).toBe(`dry-run: would revoke ${ID}; enforce would fail on: tcp permission without ports cannot be matched exactly`);
   });
 });
 
