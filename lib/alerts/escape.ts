@@ -26,9 +26,9 @@ export const SLACK_LIMITS = {
 
 const ELLIPSIS = '…';
 
-/** C0/C1 controls except tab/newline, DEL, and bidi overrides/isolates (Trojan-source style spoofing). */
+/** C0/C1 controls except tab/newline, DEL, the bidi marks (U+061C ALM, U+200E/F LRM/RLM), overrides and isolates (Trojan-source style spoofing), and the BOM. */
 // eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
 // eslint-disable-next-line no-control-regex
 const LINE_BREAKS = /\r\n|[\r\n\u0085\u2028\u2029]/g;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, escapePlain, escapePlainTextObject, escapeSubject, fitLines, mrkdwnCode } from '../../lib/alerts/escape';
+import { escapeMrkdwn, escapePlain, escapePlainTextObject, escapeSubject, fitLines, mrkdwnCode, stripControl } from '../../lib/alerts/escape';
 
 const NASTY = [
   '<!channel>',
@@ -152,5 +152,12 @@ describe('fitLines', () => {
     const out = fitLines(['a'.repeat(10), 'b'.repeat(10), 'c'.repeat(10)], 25);
     expect(out).toBe('aaaaaaaaaa\n…and 2 more');
     expect(out.length).toBeLessThanOrEqual(25);
+  });
+});
+
+describe('bidi marks in text output', () => {
+  it('strips every bidi mark, override and isolate, U+061C (ARABIC LETTER MARK) included', () => {
+    const marks = ['\u061c', '\u200e', '\u200f', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'];
+    for (const m of marks) expect(stripControl(`sg-${m}0123`, true)).toBe('sg-0123');
   });
 });
