@@ -9,10 +9,12 @@ import { errorMessage } from './errors/error-text';
 
 export interface ReplayOptions extends ContextOptions {
   stdin?: NodeJS.ReadableStream;
+  /** Cap on one input's decompressed bytes (lib/cloudtrail/read.ts MAX_INPUT_BYTES by default). */
+  maxInputBytes?: number;
 }
 
 export async function* replayResults(paths: string[], opts: ReplayOptions): AsyncGenerator<Result> {
-  for await (const item of readInputs(paths, { stdin: opts.stdin })) {
+  for await (const item of readInputs(paths, { stdin: opts.stdin, maxInputBytes: opts.maxInputBytes })) {
     if ('error' in item) {
       yield invalidResult(item.source, item.error, opts.mode);
       continue;

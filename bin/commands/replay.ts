@@ -32,6 +32,16 @@ export interface ReplayFlags extends LocalPipelineFlags {
   describe?: boolean;
   /** Inventory files (raw `aws ec2 describe-*` JSON or an sgwatch-inventory snapshot): the same look-ups as --describe, offline. */
   inventory?: string[];
+  /** Cap on one input's decompressed size, in MiB (default 1024). */
+  maxInputMib?: string;
+}
+
+/** `--max-input-mib`: a positive number of MiB, as bytes. */
+function maxInputBytes(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new UserError(`--max-input-mib: expected a positive number of MiB, got ${JSON.stringify(value)}`);
+  return Math.floor(n * 1024 * 1024);
 }
 
 export async function replayCommand(paths: string[], flags: ReplayFlags): Promise<number> {
@@ -39,6 +49,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     throw new UserError('--remediate enforce revokes rules in your AWS account with your credentials; add --yes to confirm');
   }
   const policy = resolvePolicy(flags.policy);
+  const maxInput = maxInputBytes(flags.maxInputMib);
   const mode = flags.remediate;
   const out = new LineWriter(process.stdout);
   const p = palette(useColor(flags.color, process.stdout));
@@ -59,7 +70,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   try {
-    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote })) {
+    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote, maxInputBytes: maxInput })) {
       progress.tick(result.source);
       const v = result.verdict;
       if (v.outcome === 'invalid') invalid = true;

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import buffer from 'node:buffer';
 import { textRecords } from './text-records';
 
 export type InputItem = { source: string; record: unknown } | { source: string; error: string };
@@ -30,7 +31,27 @@ export type InputItem = { source: string; record: unknown } | { source: string; 
 export interface ReadOptions {
   /** The stream read for `-` (default: process.stdin). */
   stdin?: NodeJS.ReadableStream;
+  /** Most bytes one input may give once decompressed (default MAX_INPUT_BYTES). */
+  maxInputBytes?: number;
 }
+
+/**
+ * Default cap on what one input file (or stdin) may give once decompressed:
+ * 1 GiB. A CloudTrail log file is a few MB; a gzip bomb (20 MB that expands
+ * to 20 GB) or /dev/zero must give one clear error for that input, not
+ * exhaust the heap and lose every other file of the run. `--max-input-mib`
+ * raises or lowers it.
+ */
+export const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+
+/** Thrown when an input passes the cap; readInputs turns it into one invalid result for that input. */
+class InputTooLarge extends Error {
+  constructor(cap: number, gzipped: boolean) {
+    super(`${gzipped ? 'decompresses to' : 'holds'} more than ${mib(cap)} (the cap on one input; --max-input-mib raises it): not read further`);
+  }
+}
+
+const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${bytes} bytes`);
 
 /** File names a folder walk picks up. */
 export const INPUT_FILE = /\.(json|jsonl|ndjson|log|gz)$/i;
@@ -94,7 +115,7 @@ const GZIP_1 = 0x1f;
 const GZIP_2 = 0x8b;
 
 /** Text chunks of a byte stream, gunzipped when it starts with the gzip magic bytes. */
-async function* decodedText(input: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number): AsyncGenerator<string> {
   const it = input[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return;
@@ -113,7 +134,9 @@ async function* decodedText(input: AsyncIterable<Buffer | string>): AsyncGenerat
     const next = await it.next();
     if (!next.done) chunk = Buffer.concat([chunk, Buffer.from(next.value)]);
   }
-  if (typeof chunk !== 'string' && chunk.length >= 2 && chunk[0] === GZIP_1 && chunk[1] === GZIP_2) {
+  const gzipped = typeof chunk !== 'string' && chunk.length >= 2 && chunk[0] === GZIP_1 && chunk[1] === GZIP_2;
+  if (gzipped) {
+    // Reads every member of a concatenated gzip file (zlib's default), as CloudTrail tools write them.
     const gunzip = createGunzip();
     source = pipeline(Readable.from(rest()), gunzip, () => {
       /* errors surface through iteration of gunzip */
@@ -123,7 +146,14 @@ async function* decodedText(input: AsyncIterable<Buffer | string>): AsyncGenerat
   }
   const decoder = new StringDecoder('utf8');
   let started = false;
+  let bytes = 0;
   for await (const part of source) {
+    bytes += typeof part === 'string' ? Buffer.byteLength(part) : part.length;
+    if (bytes > cap) {
+      // Stop reading (a FIFO or /dev/zero never ends by itself).
+      for (const s of [source, input] as unknown as { destroy?: () => void }[]) s.destroy?.();
+      throw new InputTooLarge(cap, gzipped);
+    }
     let text = typeof part === 'string' ? part : decoder.write(part);
     if (!started && text.length > 0) {
       started = true;
@@ -144,19 +174,29 @@ async function* decodedText(input: AsyncIterable<Buffer | string>): AsyncGenerat
  */
 export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
-async function* wholeFileText(file: string): AsyncGenerator<string> {
+async function* wholeFileText(file: string, cap: number): AsyncGenerator<string> {
   let bytes: Buffer = readFileSync(file);
-  if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) bytes = gunzipSync(bytes);
+  if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InputTooLarge(cap, true);
+      throw err;
+    }
+    if (bytes.length > cap) throw new InputTooLarge(cap, true);
+  } else if (bytes.length > cap) throw new InputTooLarge(cap, false);
   let text = bytes.toString('utf8');
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (text.length > 0) yield text;
 }
 
 async function textOf(label: string, opts: ReadOptions): Promise<AsyncIterable<string>> {
-  if (label === '-') return decodedText((opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>);
-  const { size } = await fsp.stat(label);
-  if (size <= WHOLE_FILE_BYTES) return wholeFileText(label);
-  return decodedText(createReadStream(label, { highWaterMark: 256 * 1024 }));
+  const cap = opts.maxInputBytes ?? MAX_INPUT_BYTES;
+  if (label === '-') return decodedText((opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>, cap);
+  const stat = await fsp.stat(label);
+  // Only a regular file has a size to trust: a FIFO or /dev/zero says 0 and is streamed, under the cap.
+  if (stat.isFile() && stat.size <= WHOLE_FILE_BYTES) return wholeFileText(label, cap);
+  return decodedText(createReadStream(label, { highWaterMark: 256 * 1024 }), cap);
 }
 
 export async function* readInputs(paths: string[], opts: ReadOptions = {}): AsyncGenerator<InputItem> {
