@@ -191,6 +191,26 @@ export function cidrContains(outer: Cidr, inner: Cidr): boolean {
 /** Every address that is not public: RFC 1918, loopback, link-local, multicast, ULA, ... */
 export const NON_PUBLIC: CidrSet = CidrSet.parse([...NON_PUBLIC_V4, ...NON_PUBLIC_V6]);
 
+const addresses = (set: IntervalSet): bigint => set.intervals().reduce((n, i) => n + (i.end - i.start + 1n), 0n);
+const PUBLIC_V4 = 2n ** 32n - addresses(NON_PUBLIC.v4);
+const PUBLIC_V6 = 2n ** 128n - addresses(NON_PUBLIC.v6);
+const share = (part: bigint, whole: bigint): number => Number((part * 1_000_000n) / whole) / 10_000;
+
+/** Public addresses in one block (its non-public part not counted). */
+function publicAddresses(c: Cidr): bigint {
+  const set = CidrSet.of([c]);
+  return addresses(CidrSet.union(set, NON_PUBLIC)[c.family === 4 ? 'v4' : 'v6']) - addresses(NON_PUBLIC[c.family === 4 ? 'v4' : 'v6']);
+}
+
+/** The most public addresses a world-sized source may hold and still be trusted piecewise: one IPv4 /8, one IPv6 /16 (the widest trustedCidrs entry allowed). */
+const WIDEST_TRUSTED: Record<4 | 6, bigint> = { 4: 2n ** 24n, 6: 2n ** 112n };
+
+/** How much of the public IPv4 and IPv6 space a set covers, in percent (non-public space not counted). */
+export function publicShare(set: CidrSet): { v4: number; v6: number } {
+  const merged = CidrSet.union(set, NON_PUBLIC);
+  return { v4: share(addresses(merged.v4) - addresses(NON_PUBLIC.v4), PUBLIC_V4), v6: share(addresses(merged.v6) - addresses(NON_PUBLIC.v6), PUBLIC_V6) };
+}
+
 /** World-sized: a block this wide is "everyone" even if it is not literally /0. */
 export const WORLD_MAX_PREFIX_V4 = 8;
 export const WORLD_MAX_PREFIX_V6 = 16;
@@ -226,8 +246,11 @@ export interface CidrJudgement {
 /**
  * Classifies a parsed CIDR:
  * 1. `private` when wholly inside non-public space (merged union: 224.0.0.0/3 is private);
- * 2. `trusted` when every public address it holds is in `trusted` — even a
- *    world-sized block: listing it in trustedCidrs is an explicit statement;
+ * 2. `trusted` when every public address it holds is in `trusted`; a
+ *    world-sized block holding more public addresses than an IPv4 /8 (IPv6
+ *    /16) only when one trustedCidrs entry holds it whole, never because many
+ *    entries cover it piecewise (221 trusted /8s do not make 0.0.0.0/0
+ *    trusted; two trusted /9s do make 11.0.0.0/8 trusted; see CidrClassifier);
  * 3. `world` when world-sized (see isWorldSized);
  * 4. `public` otherwise.
  */
@@ -248,10 +271,19 @@ const CACHE_LIMIT = 50_000;
 export class CidrClassifier {
   readonly trusted: CidrSet;
   private readonly trustedOrNonPublic: CidrSet | null;
+  /** The trusted entries as listed, for world-sized sources (trusted only inside one entry). */
+  private readonly entries: Cidr[];
   private readonly cache = new Map<string, CidrJudgement>();
 
   constructor(trustedCidrs: Iterable<string> | CidrSet = []) {
-    this.trusted = trustedCidrs instanceof CidrSet ? trustedCidrs : CidrSet.parse(trustedCidrs);
+    this.entries = [];
+    if (!(trustedCidrs instanceof CidrSet)) {
+      for (const t of trustedCidrs) {
+        const p = parseCidr(t);
+        if (p.ok) this.entries.push(p.cidr);
+      }
+    }
+    this.trusted = trustedCidrs instanceof CidrSet ? trustedCidrs : CidrSet.of(this.entries);
     this.trustedOrNonPublic = this.trusted.empty ? null : CidrSet.union(this.trusted, NON_PUBLIC);
   }
 
@@ -259,8 +291,14 @@ export class CidrClassifier {
     const hit = this.cache.get(text);
     if (hit) return hit;
     const parsed = parseCidr(text);
+    let cls: CidrClass | undefined;
+    if (parsed.ok) {
+      cls = judgeCidr(parsed.cidr, this.trustedOrNonPublic);
+      const c = parsed.cidr;
+      if (cls === 'trusted' && isWorldSized(c) && !this.entries.some((e) => cidrContains(e, c)) && publicAddresses(c) > WIDEST_TRUSTED[c.family]) cls = 'world';
+    }
     const judgement: CidrJudgement = parsed.ok
-      ? { class: judgeCidr(parsed.cidr, this.trustedOrNonPublic), cidr: parsed.cidr.text, parsed: parsed.cidr }
+      ? { class: cls!, cidr: parsed.cidr.text, parsed: parsed.cidr }
       : { class: 'invalid', cidr: String(text), reason: parsed.error };
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(text, judgement);

@@ -10,10 +10,10 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 // The namespace import lets the bundler keep only what is used (`import { z }` drags in every locale).
 import * as z from 'zod';
 import { SEVERITIES } from '../model';
-import { parseCidr, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr';
+import { CidrSet, parseCidr, publicShare, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr';
 import { parsePortRange, parsePortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
-import { ALERT_ONLY_VIA, REMEDIATIONS, RULE_IDS, type PolicyInput } from './types';
+import { ALERT_ONLY_VIA, REMEDIATIONS, RULE_IDS, TRUSTED_CIDRS_MAX_SHARE, type PolicyInput } from './types';
 import { errorMessage } from '../errors/error-text';
 import { isAccountId, isGroupId, isRuleId } from '../aws-ids';
 
@@ -202,6 +202,9 @@ function buildPolicyInputSchema() {
   const policyInputSchema = strict({
     version: z.literal(1).optional(),
     trustedCidrs: z.array(checked<string>(cidrCheck({ trusted: true }))).optional(),
+    trustedCidrsMaxShare: checked<number>((v) =>
+      typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100 ? undefined : `expected a percentage of the public address space, above 0 and at most 100, got ${describeValue(v)}`,
+    ).optional(),
     trustedAccounts: z.array(checked<string>(accountCheck)).optional(),
     adminPorts: z.array(checked<number>(portNumberCheck)).optional(),
     highRiskPorts: z.array(checked<number>(portNumberCheck)).optional(),
@@ -211,6 +214,20 @@ function buildPolicyInputSchema() {
     alertOnlyVia: z.array(z.enum(ALERT_ONLY_VIA)).optional(),
     exceptions: z.array(exceptionSchema).optional(),
   }).superRefine((policy, ctx) => {
+    const max = typeof policy.trustedCidrsMaxShare === 'number' && policy.trustedCidrsMaxShare > 0 ? policy.trustedCidrsMaxShare : TRUSTED_CIDRS_MAX_SHARE;
+    const parsed = (policy.trustedCidrs ?? []).map((t) => (typeof t === 'string' ? parseCidr(t) : undefined)).flatMap((p) => (p?.ok ? [p.cidr] : []));
+    if (parsed.length > 0) {
+      const covered = publicShare(CidrSet.of(parsed));
+      for (const [family, pct] of [['IPv4', covered.v4], ['IPv6', covered.v6]] as const) {
+        if (pct > max) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['trustedCidrs'],
+            message: `together these ranges cover ${pct}% of the public ${family} space, more than trustedCidrsMaxShare (${max}%): a source they cover would never be flagged; list only the ranges you own, or raise trustedCidrsMaxShare if you really mean it`,
+          });
+        }
+      }
+    }
     const seen = new Map<string, number>();
     (policy.exceptions ?? []).forEach((ex, i) => {
       if (ex.id === undefined) return;

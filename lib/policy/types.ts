@@ -82,4 +82,9 @@ export type AlertOnlyVia = (typeof ALERT_ONLY_VIA)[number];
 /** A policy file as written: every key optional, rules partial per field. */
 export type PolicyInput = Partial<Omit<Policy, 'rules'>> & {
   rules?: Partial<Record<RuleId, Partial<RuleConfig>>>;
+  /** Validation only: the most of the public IPv4 or IPv6 space trustedCidrs may cover, in percent (default TRUSTED_CIDRS_MAX_SHARE). */
+  trustedCidrsMaxShare?: number;
 };
+
+/** Default of `trustedCidrsMaxShare`: 1% of the public IPv4 (about 2.2 /8s) or IPv6 space. */
+export const TRUSTED_CIDRS_MAX_SHARE = 1;
