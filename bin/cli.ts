@@ -9,14 +9,32 @@ import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
 import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
 import { errorMessage } from '../lib/errors/error-text';
+import { version } from '../package.json';
 
 export { UserError };
+
+/**
+ * The exit codes, one table for every command (README "Exit codes"). When a
+ * run has several, the highest wins: 3 (a step failed: an alert or a revoke
+ * may be missing, so rerun) over 2 (bad input, which a rerun does not fix)
+ * over 1 (--fail-on); 70 is reserved for a crash, never 1.
+ */
+const EXIT_CODES_HELP = `
+Exit codes:
+  0   all good
+  1   a finding reached --fail-on SEVERITY
+  2   bad input: an input, the policy (also policy validate) or a flag is invalid
+  3   an alert or remediation step failed (run the same replay again: only what did not go out is retried)
+  70  sgwatch itself failed (a bug); set SGWATCH_DEBUG=1 for the stack
+  When several apply, the highest of 1-3 wins and stderr names each.`;
 
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('sgwatch')
     .description('Watch AWS security-group changes: judge CloudTrail records against a policy, store, alert, revoke.')
+    .version(version, '-V, --version', 'print the version and exit')
     .showHelpAfterError('(run sgwatch --help for usage)')
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -94,7 +112,7 @@ export async function main(argv: string[]): Promise<number> {
   const policy = program.command('policy').description('Check or print a policy.');
   policy
     .command('validate')
-    .description('Validate a policy file; exit 1 when it has errors.')
+    .description('Validate a policy file; exit 2 when it has errors.')
     .argument('<file>')
     .action(async (file: string) => {
       code = await policyValidateCommand(file);

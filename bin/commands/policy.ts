@@ -24,7 +24,8 @@ export async function policyValidateCommand(file: string): Promise<number> {
   } catch (err) {
     if (err instanceof PolicyError) {
       process.stderr.write(`${err.message}\n`);
-      return 1;
+      // Bad input, as when replay --policy is given this file.
+      return 2;
     }
     throw err;
   }

@@ -59,6 +59,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const failOn = flags.failOn;
   let failHit = false;
   let invalid = false;
+  let invalidCount = 0;
   let stepFailures = 0;
   /** Alerts posted this run whose outcome is unknown (timed out): recorded, never re-sent. */
   let unknownAlerts = 0;
@@ -73,7 +74,10 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote, maxInputBytes: maxInput })) {
       progress.tick(result.source);
       const v = result.verdict;
-      if (v.outcome === 'invalid') invalid = true;
+      if (v.outcome === 'invalid') {
+        invalid = true;
+        invalidCount++;
+      }
       if (failOn && !failHit && v.findings.some((f) => severityAtLeast(f.severity, failOn))) failHit = true;
       let ran: PipelineOutcome | undefined;
       let failure: string | undefined;
@@ -124,8 +128,13 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       `sgwatch: ${unknownAlerts} alert post(s) timed out: they may or may not have reached Slack; recorded as "unknown" and never re-sent (at-most-once), check the channel\n`,
     );
   }
-  if (invalid) return 2;
+  // The highest code wins (bin/cli.ts EXIT_CODES_HELP): a failed step (3) must not hide behind bad input (2).
+  const reasons: string[] = [];
+  if (stepFailures) reasons.push(`${stepFailures} record(s) had a failed alert or remediation step (exit 3)`);
+  if (invalid) reasons.push(`${invalidCount} input record(s) were invalid (exit 2)`);
+  if (reasons.length > 1) process.stderr.write(`sgwatch: ${reasons.join('; ')}: exit ${stepFailures ? 3 : 2}\n`);
   if (stepFailures) return 3;
+  if (invalid) return 2;
   return failHit ? 1 : 0;
 }
 

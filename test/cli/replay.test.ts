@@ -174,11 +174,11 @@ describe('sgwatch policy', () => {
     expect(validate.stdout).toContain(`${file}: valid policy`);
   });
 
-  it('validate names the file, the path and what is expected; exit 1', async () => {
+  it('validate names the file, the path and what is expected; exit 2 (bad input, as replay --policy)', async () => {
     const file = path.join(work, 'typo.yml');
     fs.writeFileSync(file, 'trustedCidrs: [10.0.0.0/33]\nexceptoins: []\n');
     const run = await runCli(['policy', 'validate', file]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain(`${file}: trustedCidrs[0]`);
     expect(run.stderr).toContain('exceptoins');
   });

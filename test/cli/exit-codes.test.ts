@@ -1,0 +1,40 @@
+/** The exit-code table (bin/cli.ts EXIT_CODES_HELP, README "Exit codes"), end to end through bin/sgwatch.js. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './run-cli';
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sgwatch-exit-'));
+afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
+const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+const SSH = path.join(ROOT, 'events', 'authorize', 'ssh-open-to-world.json');
+
+describe('sgwatch exit codes', () => {
+  it.each(['--version', '-V'])('%s prints the version and exits 0', async (flag) => {
+    const run = await runCli([flag]);
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  it('--help lists the exit codes', async () => {
+    const run = await runCli(['--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Exit codes:\n {2}0 {3}all good\n {2}1 {3}a finding reached --fail-on/);
+  });
+
+  it('a failed step (3) is not hidden by an invalid input (2), and stderr names both', async () => {
+    const bad = path.join(work, 'not-json.json');
+    fs.writeFileSync(bad, '{ nope');
+    // Nothing listens on port 9 of 127.0.0.1: every Slack post fails.
+    const run = await runCli(['replay', SSH, bad, '--store', 'memory', '--slack-webhook', 'http://127.0.0.1:9/hook', '--slack-max-failures', '1', '--no-progress'], { cwd: work });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/1 record\(s\) had a failed alert or remediation step \(exit 3\); 1 input record\(s\) were invalid \(exit 2\): exit 3/);
+  });
+
+  it('invalid input alone is 2, and --fail-on alone is 1', async () => {
+    const bad = path.join(work, 'bad2.json');
+    fs.writeFileSync(bad, '[1');
+    expect((await runCli(['replay', bad, '--store', 'memory', '--fail-on', 'high'], { cwd: work })).code).toBe(2);
+    expect((await runCli(['replay', SSH, '--store', 'memory', '--fail-on', 'high'], { cwd: work })).code).toBe(1);
+  });
+});
