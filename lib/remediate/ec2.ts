@@ -23,6 +23,7 @@
  * ec2:DescribeSecurityGroupRules (direction look-up; optional, see above).
  */
 import {
+  DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -62,6 +63,9 @@ export function errorDetail(error: unknown): string {
   return errorText(error, { code: 'always' });
 }
 
+/** The tag that opts a group out of remediation; the stack also denies revokes in such groups (serverless.yml). */
+export const PROTECT_TAG = 'sgwatch:protect';
+
 export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator {
   // The same refusals as the context look-ups: another account, another region than a fixed client, or a region that is no region name.
   const clientFor = ec2ClientPicker(opts);
@@ -81,6 +85,22 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
       if (cls === 'denied') return undefined;
       if (cls === 'group-gone') return new Map();
       return `could not read the rules' current state, so nothing was revoked by id: ${errorDetail(error)}`;
+    }
+  }
+
+  /**
+   * True when the group carries sgwatch:protect=true. The stack denies the revoke there anyway
+   * (an explicit Deny, which EC2 reports as an encoded UnauthorizedOperation that cannot be told
+   * from a missing grant); asking first lets the outcome say "protected" instead of failing, and
+   * keeps the event from being retried. A look-up that fails changes nothing: the Deny holds.
+   */
+  async function isProtected(client: EC2Client, groupId: string): Promise<boolean> {
+    try {
+      const out = await client.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+      const group = out?.SecurityGroups?.find((g) => g.GroupId === groupId);
+      return (group?.Tags ?? []).some((t) => t.Key === PROTECT_TAG && t.Value?.trim().toLowerCase() === 'true');
+    } catch {
+      return false;
     }
   }
 
@@ -155,6 +175,10 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         client = await clientFor(change);
       } catch (error) {
         return { mode: plan.mode, ruleIds: [], permissionsRevoked: 0, status: 'failed', detail: `cannot revoke: ${errorMessage(error)}` };
+      }
+
+      if (await isProtected(client, groupId)) {
+        return { mode: plan.mode, ruleIds: [], permissionsRevoked: 0, status: 'alert-only', detail: `${groupId} is protected (tag ${PROTECT_TAG}=true): not revoked` };
       }
 
       const t = newTally();

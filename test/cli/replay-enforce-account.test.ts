@@ -39,6 +39,15 @@ beforeAll(async () => {
           .end(`<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${callerAccount}:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>${callerAccount}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-s</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
         return;
       }
+      if (action === 'DescribeSecurityGroups') {
+        // Not tagged sgwatch:protect.
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-g</requestId><securityGroupInfo><item><groupId>sg-0a1b2c3d4e5f60003</groupId><groupName>web</groupName><ownerId>111122223333</ownerId><tagSet/></item></securityGroupInfo></DescribeSecurityGroupsResponse>`,
+          );
+        return;
+      }
       if (action === 'DescribeSecurityGroupRules') {
         // EC2 still holds the sample's rule as the event recorded it.
         res
@@ -94,9 +103,9 @@ describe('sgwatch replay --remediate enforce: account guard', () => {
     const run = await runCli(enforce, { env: awsEnv() });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(actions()).toEqual(['GetCallerIdentity', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress']);
-    expect(requests[1].get('Filter.2.Value.1')).toBe('sgr-0a1b2c3d4e5f60031');
-    expect(requests[2].get('SecurityGroupRuleId.1')).toBe('sgr-0a1b2c3d4e5f60031');
+    expect(actions()).toEqual(['GetCallerIdentity', 'DescribeSecurityGroups', 'DescribeSecurityGroupRules', 'RevokeSecurityGroupIngress']);
+    expect(requests[2].get('Filter.2.Value.1')).toBe('sgr-0a1b2c3d4e5f60031');
+    expect(requests[3].get('SecurityGroupRuleId.1')).toBe('sgr-0a1b2c3d4e5f60031');
     expect(JSON.parse(run.stdout.trim()).pipeline.remediation).toMatchObject({ status: 'revoked', ruleIds: ['sgr-0a1b2c3d4e5f60031'] });
   });
 

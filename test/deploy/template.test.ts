@@ -144,6 +144,15 @@ describe('packaged template', () => {
       for (const r of asArray(s.statement.Resource)) expect(JSON.stringify(r)).toMatch(/AWS::Region.*AWS::AccountId.*security-group/);
     }
     expect(template.Conditions.EnforceRemediation).toEqual({ 'Fn::Equals': ['dry-run', 'enforce'] });
+    // The grant holds only for the stack's own account; a group tagged sgwatch:protect=true is denied outright.
+    const allow = revoking.filter((s) => s.statement.Effect === 'Allow');
+    const deny = revoking.filter((s) => s.statement.Effect === 'Deny');
+    expect(allow).toHaveLength(1);
+    expect(allow[0].statement.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(deny).toHaveLength(1);
+    expect(asArray(deny[0].statement.Action).sort()).toEqual(['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress']);
+    expect(deny[0].statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/sgwatch:protect': 'true' } });
+    expect(JSON.stringify(deny[0].statement.Resource)).toMatch(/:security-group\/\*/);
     // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules) and a
     // group's name (records name groups by id; default-group-rule needs the name) is granted in
     // every mode, read-only, in one statement apart from the revoke actions.

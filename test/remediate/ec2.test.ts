@@ -1,6 +1,7 @@
 import 'aws-sdk-client-mock-vitest/extend';
 import {
   DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
   EC2Client,
   RevokeSecurityGroupEgressCommand,
   RevokeSecurityGroupIngressCommand,
@@ -84,6 +85,18 @@ describe('revoke by rule id', () => {
         { Name: 'security-group-rule-id', Values: [ID1, ID2] },
       ],
     });
+  });
+
+  it('a group tagged sgwatch:protect=true is never revoked in: alert-only, not a failure', async () => {
+    holds({ ruleId: ID1 });
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: GROUP_ID, Tags: [{ Key: 'sgwatch:protect', Value: 'true' }] }] });
+    ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
+    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan());
+    expect(ec2).not.toHaveReceivedCommand(RevokeSecurityGroupIngressCommand);
+    expect(out).toMatchObject({ status: 'alert-only', ruleIds: [], detail: `${GROUP_ID} is protected (tag sgwatch:protect=true): not revoked` });
+    // Another value of the tag, or another group, is not protected.
+    ec2.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: GROUP_ID, Tags: [{ Key: 'sgwatch:protect', Value: 'false' }] }] });
+    expect((await createEc2Remediator({ client: client() }).revoke(change(), plan())).status).toBe('revoked');
   });
 
   it('a rule fixed since the event (same id, now 10.0.0.0/8) is not revoked, and the outcome says why', async () => {
