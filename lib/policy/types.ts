@@ -15,6 +15,7 @@ export const RULE_IDS = [
   'untrusted-account-reference',
   'default-group-rule',
   'undocumented-rule',
+  'unparseable-source',
   'denied-change-attempt',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];

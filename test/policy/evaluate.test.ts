@@ -65,7 +65,7 @@ describe('rule table (one positive, the edge negatives)', () => {
     // egress to the world is AWS's default
     ['egress all to world', rule('0.0.0.0/0', null, null, { protocol: '-1', direction: 'egress' }), []],
     // invalid CIDR text: no source finding, no crash
-    ['invalid cidr', rule('not-a-cidr', 22), []],
+    ['invalid cidr: a finding of its own (was none, judged compliant)', rule('not-a-cidr', 22), ['unparseable-source']],
     // modify is judged like add
     ['modified rule to world ssh', rule('0.0.0.0/0', 22, 22, { action: 'modify', ruleId: 'sgr-0aaa1111bbbb2222c' }), ['public-admin-port']],
   ])('%s', (_name, r, expected) => {

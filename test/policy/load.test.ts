@@ -32,6 +32,7 @@ describe('default policy', () => {
       'untrusted-account-reference': 'high/alert/true',
       'default-group-rule': 'medium/alert/true',
       'undocumented-rule': 'info/alert/true',
+      'unparseable-source': 'medium/alert/true',
       'denied-change-attempt': 'medium/alert/true',
     });
     expect(p.exceptions).toEqual([]);

@@ -19,6 +19,7 @@ import type { CallCheck, PolicyRuleCheck, RuleChangeCheck } from './types';
 import { undocumentedRule } from './undocumented-rule';
 import { untrustedAccountReference } from './untrusted-account-reference';
 import { untrustedAdminSource } from './untrusted-admin-source';
+import { unparseableSource } from './unparseable-source';
 
 export const POLICY_RULES: { readonly [K in RuleId]: PolicyRuleCheck<K> } = {
   'public-all-ports': publicAllPorts,
@@ -29,6 +30,7 @@ export const POLICY_RULES: { readonly [K in RuleId]: PolicyRuleCheck<K> } = {
   'untrusted-account-reference': untrustedAccountReference,
   'default-group-rule': defaultGroupRule,
   'undocumented-rule': undocumentedRule,
+  'unparseable-source': unparseableSource,
   'denied-change-attempt': deniedChangeAttempt,
 };
 

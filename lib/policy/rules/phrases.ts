@@ -75,3 +75,8 @@ export function notRecordedNote(fields: readonly string[]): string {
 
 /** Added to DIRECTION_UNKNOWN_NOTE when the policy rule would revoke. */
 export const REVOKED_ONLY_AS_JUDGED = ' sgwatch asks EC2 for its direction before revoking and never revokes it as anything else.';
+
+/** Record text quoted for a message: JSON string syntax, cut to 100 characters (notifiers escape it further). */
+export function JSON_QUOTE(text: string): string {
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+}
