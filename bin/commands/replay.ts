@@ -2,8 +2,10 @@
  * `sgwatch replay PATH...`: the same normalise → evaluate pipeline as the
  * Lambda, over files, folders or stdin, printed as text or JSON lines.
  */
+import fs from 'node:fs';
 import type { RemediationMode, Severity } from '../../lib/model';
-import { severityAtLeast } from '../../lib/policy/severity';
+import { severityAtLeast, worstSeverity } from '../../lib/policy/severity';
+import { SEVERITIES } from '../../lib/model';
 import { replayResults } from '../../lib/replay';
 import { palette, useColor } from '../output/colors';
 import { toJsonLine } from '../output/json';
@@ -49,6 +51,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     throw new UserError('--remediate enforce revokes rules in your AWS account with your credentials; add --yes to confirm');
   }
   const policy = resolvePolicy(flags.policy);
+  // A path named on the command line that does not exist is an error about the path, on stderr
+  // (exit 2, like any bad input), not an invalid record among the results; the others are read.
+  const missing = paths.filter((p) => p !== '-' && !fs.existsSync(p));
+  for (const p of missing) process.stderr.write(`sgwatch: ${p}: no such file or directory\n`);
+  paths = paths.filter((p) => !missing.includes(p));
   const maxInput = maxInputBytes(flags.maxInputMib);
   const mode = flags.remediate;
   const out = new LineWriter(process.stdout);
@@ -58,6 +65,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const progress = new Progress(showProgress, showProgress ? countInputFiles(paths) : 0);
   const failOn = flags.failOn;
   let failHit = false;
+  /** Records that reached --fail-on, by their worst severity at or above it. */
+  const failedBy = new Map<Severity, number>();
   let invalid = false;
   let invalidCount = 0;
   let stepFailures = 0;
@@ -78,7 +87,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         invalid = true;
         invalidCount++;
       }
-      if (failOn && !failHit && v.findings.some((f) => severityAtLeast(f.severity, failOn))) failHit = true;
+      if (failOn && v.findings.some((f) => severityAtLeast(f.severity, failOn))) {
+        failHit = true;
+        const worst = worstSeverity(v.findings.filter((f) => severityAtLeast(f.severity, failOn)));
+        if (worst !== 'none') failedBy.set(worst, (failedBy.get(worst) ?? 0) + 1);
+      }
       let ran: PipelineOutcome | undefined;
       let failure: string | undefined;
       if (v.outcome !== 'ignored' && v.outcome !== 'invalid') {
@@ -132,10 +145,19 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const reasons: string[] = [];
   if (stepFailures) reasons.push(`${stepFailures} record(s) had a failed alert or remediation step (exit 3)`);
   if (invalid) reasons.push(`${invalidCount} input record(s) were invalid (exit 2)`);
-  if (reasons.length > 1) process.stderr.write(`sgwatch: ${reasons.join('; ')}: exit ${stepFailures ? 3 : 2}\n`);
+  if (missing.length) reasons.push(`${missing.length} path(s) not found (exit 2)`);
+  if (reasons.length > 1 && stepFailures) process.stderr.write(`sgwatch: ${reasons.join('; ')}: exit 3\n`);
+  if (failHit && failOn) process.stderr.write(`sgwatch: ${failOnReason(failOn, failedBy)}\n`);
   if (stepFailures) return 3;
-  if (invalid) return 2;
+  if (invalid || missing.length) return 2;
   return failHit ? 1 : 0;
+}
+
+/** `--fail-on high: 17 records at or above high (12 critical, 5 high)`. */
+export function failOnReason(failOn: Severity, by: ReadonlyMap<Severity, number>): string {
+  const parts = [...SEVERITIES].reverse().filter((sev) => by.get(sev)).map((sev) => `${by.get(sev)} ${sev}`);
+  const n = [...by.values()].reduce((a, b) => a + b, 0);
+  return `--fail-on ${failOn}: ${n} record${n === 1 ? '' : 's'} at or above ${failOn} (${parts.join(', ')})`;
 }
 
 function pipelineJson(ran: PipelineOutcome | undefined, failure?: string) {

@@ -37,4 +37,24 @@ describe('sgwatch exit codes', () => {
     expect((await runCli(['replay', bad, '--store', 'memory', '--fail-on', 'high'], { cwd: work })).code).toBe(2);
     expect((await runCli(['replay', SSH, '--store', 'memory', '--fail-on', 'high'], { cwd: work })).code).toBe(1);
   });
+
+  it('--fail-on says why on stderr: how many records, by worst severity', async () => {
+    const run = await runCli(['replay', path.join(ROOT, 'events'), '--store', 'memory', '--fail-on', 'high', '--format', 'json'], { cwd: work });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^sgwatch: --fail-on high: (\d+) records at or above high \((\d+) critical, (\d+) high\)$/m);
+    const [, n, c, h] = /--fail-on high: (\d+) records at or above high \((\d+) critical, (\d+) high\)/.exec(run.stderr)!;
+    expect(Number(c) + Number(h)).toBe(Number(n));
+    // Each record counted once, by its worst finding: the JSON lines agree.
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const reached = lines.filter((l) => (l.findings ?? []).some((f: { severity: string }) => f.severity === 'high' || f.severity === 'critical'));
+    expect(reached).toHaveLength(Number(n));
+  });
+
+  it('a missing path is an error about the path on stderr (exit 2), not a record on stdout; the other paths are read', async () => {
+    const run = await runCli(['replay', 'nope/', SSH, '--store', 'memory', '--format', 'json'], { cwd: work });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^sgwatch: nope\/: no such file or directory$/m);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.source)).toEqual([`${SSH}#0`]);
+  });
 });
