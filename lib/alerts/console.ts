@@ -5,7 +5,7 @@
  * move the cursor or recolour the terminal.
  */
 import pc from 'picocolors';
-import type { ResultSeverity } from '../model';
+import { colorWanted, severityPaint } from '../terminal/color';
 import type { Alert, Notifier } from '../pipeline/ports';
 import { describeAlert, severityLabel } from './describe';
 import { escapePlain } from './escape';
@@ -13,7 +13,7 @@ import { escapePlain } from './escape';
 export interface ConsoleNotifierOptions {
   /** Receives the whole alert (lines joined by `\n`). Default: stderr. */
   write?: (line: string) => void;
-  /** Default: stderr is a terminal and NO_COLOR is not set. */
+  /** Default: lib/terminal/color.ts colorWanted(stderr). */
   color?: boolean;
 }
 
@@ -22,14 +22,7 @@ const t = (text: unknown, max = 300) => escapePlain(text, { max, singleLine: tru
 /** The alert as text lines, coloured when `color`. Pure. */
 export function formatConsoleAlert(alert: Alert, color = false): string {
   const c = pc.createColors(color);
-  const paint: Record<ResultSeverity, (s: string) => string> = {
-    critical: (s) => c.bold(c.red(s)),
-    high: c.red,
-    medium: c.yellow,
-    low: c.cyan,
-    info: c.dim,
-    none: c.dim,
-  };
+  const paint = severityPaint(color);
   const view = describeAlert(alert);
   const sev = severityLabel(view.severity);
   const group = `${t(view.groupId ?? 'unknown group', 100)}${view.groupName ? ` (${t(view.groupName)})` : ''}`;
@@ -52,7 +45,7 @@ export function formatConsoleAlert(alert: Alert, color = false): string {
 
 export function createConsoleNotifier(opts: ConsoleNotifierOptions = {}): Notifier {
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'));
-  const color = opts.color ?? (Boolean(process.stderr.isTTY) && !process.env.NO_COLOR);
+  const color = opts.color ?? colorWanted(process.stderr);
   return {
     name: 'console',
     async send(alert: Alert): Promise<void> {

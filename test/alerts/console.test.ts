@@ -25,7 +25,7 @@ describe('console notifier', () => {
     expect(plain).not.toContain('\u001b');
     expect(plain).not.toMatch(/\nFAKE LINE/);
     const coloured = formatConsoleAlert(a, true);
-    expect(coloured).toContain('\u001b[31m'); // our own colour only
+    expect(coloured).toContain('\u001b[41m'); // our own colour only (CRITICAL: red background)
     expect(coloured).not.toContain('\u001b[2J');
   });
 });
