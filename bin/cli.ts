@@ -146,4 +146,5 @@ export async function main(argv: string[]): Promise<number> {
 // The library, for the benchmark and for scripts that embed sgwatch.
 export { replayResults } from '../lib/replay';
 export { processRecord } from '../lib/process';
-export { defaultPolicy, loadPolicyFile } from '../lib/policy';
+export { compilePolicy, defaultPolicy, evaluate, loadPolicyFile, policyFromObject } from '../lib/policy';
+export { findException } from '../lib/policy/exceptions';

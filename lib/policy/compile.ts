@@ -26,6 +26,20 @@ export interface CompiledException {
   actors?: GlobPattern[];
   rules?: ReadonlySet<string>;
   source: PolicyException;
+  /** Its place in the policy (exceptions[N]): the first applicable one in this order wins. */
+  order: number;
+}
+
+/**
+ * The exceptions indexed by group id, so that judging a change looks only at
+ * the exceptions that can apply to its group (sub-linear in the number of
+ * exceptions when most name groups, as per-group waivers do).
+ */
+export interface ExceptionIndex {
+  /** Exceptions with a groupId matcher, under each id they name, in policy order. */
+  byGroup: ReadonlyMap<string, readonly CompiledException[]>;
+  /** Exceptions without a groupId matcher (they may apply to any group), in policy order. */
+  anyGroup: readonly CompiledException[];
 }
 
 export interface CompiledAlertOnly {
@@ -50,6 +64,24 @@ export interface CompiledPolicy {
   /** `alertOnlyVia`. */
   alertOnlyVia: ReadonlySet<string>;
   exceptions: CompiledException[];
+  exceptionIndex: ExceptionIndex;
+}
+
+function indexExceptions(exceptions: readonly CompiledException[]): ExceptionIndex {
+  const byGroup = new Map<string, CompiledException[]>();
+  const anyGroup: CompiledException[] = [];
+  for (const ex of exceptions) {
+    if (!ex.groupIds) {
+      anyGroup.push(ex);
+      continue;
+    }
+    for (const g of ex.groupIds) {
+      const list = byGroup.get(g);
+      if (list) list.push(ex);
+      else byGroup.set(g, [ex]);
+    }
+  }
+  return { byGroup, anyGroup };
 }
 
 const cache = new WeakMap<Policy, CompiledPolicy>();
@@ -66,6 +98,7 @@ function compileException(ex: PolicyException, index: number): CompiledException
   const ports = list(ex.ports ?? (ex.port !== undefined ? [ex.port] : undefined));
   return {
     id: ex.id ?? `exceptions[${index}]`,
+    order: index,
     reason: ex.reason,
     until: ex.until,
     untilMs: ex.until !== undefined ? untilToMs(ex.until) : undefined,
@@ -106,6 +139,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     if (!parsed.ok) throw new PolicyError('<policy>', [`<policy>: approvedPublicPorts: ${parsed.error}`]);
     return parsed.spec;
   });
+  const exceptions = policy.exceptions.map(compileException);
   const compiled: CompiledPolicy = {
     policy,
     classifier: new CidrClassifier(policy.trustedCidrs),
@@ -117,7 +151,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
     rules: policy.rules,
     alertOnly: policy.alertOnlyActors.map((entry, i) => ({ id: `alertOnlyActors[${i}]`, pattern: compileGlob(entry.arn), entry })),
     alertOnlyVia: new Set(policy.alertOnlyVia),
-    exceptions: policy.exceptions.map(compileException),
+    exceptions,
+    exceptionIndex: indexExceptions(exceptions),
   };
   cache.set(policy, compiled);
   return compiled;

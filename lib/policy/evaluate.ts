@@ -23,7 +23,7 @@
 import type { Change, ChangeOutcome, Finding, RemediationMode, RuleChange, Verdict } from '../model';
 import type { CidrJudgement } from '../net/cidr';
 import { compilePolicy, type CompiledPolicy } from './compile';
-import { findException } from './exceptions';
+import { exceptionsFor, findException } from './exceptions';
 import { planRemediation } from './remediation';
 import { CALL_CHECKS, RULE_CHANGE_CHECKS, type RuleSubject } from './rules';
 import { DIRECTION_UNKNOWN_NOTE, notRecordedNote, REVOKED_ONLY_AS_JUDGED } from './rules/phrases';
@@ -107,11 +107,12 @@ export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions =
 
   let findings = raw;
   const exceptions: Verdict['exceptions'] = [];
-  if (raw.length > 0 && cp.exceptions.length > 0) {
+  const candidates = raw.length > 0 && cp.exceptions.length > 0 ? exceptionsFor(cp.exceptionIndex, change) : [];
+  if (candidates.length > 0) {
     const at = eventMs(change, opts.now);
     findings = [];
     for (const f of raw) {
-      const ex = findException(cp.exceptions, f, change, at, cp.classifier);
+      const ex = findException(candidates, f, change, at, cp.classifier);
       if (!ex) {
         findings.push(f);
         continue;

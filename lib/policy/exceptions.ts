@@ -7,7 +7,7 @@
 import type { Change, Finding } from '../model';
 import type { CidrClassifier } from '../net/cidr';
 import { portRangeOf } from '../net/ports';
-import type { CompiledException } from './compile';
+import type { CompiledException, ExceptionIndex } from './compile';
 import { actorMatches } from './glob';
 
 export function exceptionApplies(ex: CompiledException, finding: Finding, change: Change, atMs: number, classifier: CidrClassifier): boolean {
@@ -41,4 +41,26 @@ export function findException(
 ): CompiledException | undefined {
   for (const ex of exceptions) if (exceptionApplies(ex, finding, change, atMs, classifier)) return ex;
   return undefined;
+}
+
+const NONE: readonly CompiledException[] = [];
+
+/**
+ * The exceptions that can apply to a change, in policy order: those naming
+ * its group and those naming no group, merged by their place in the policy
+ * (the first applicable one wins, exactly as over the whole list).
+ */
+export function exceptionsFor(index: ExceptionIndex, change: Change): readonly CompiledException[] {
+  const mine = change.groupId ? (index.byGroup.get(change.groupId) ?? NONE) : NONE;
+  const any = index.anyGroup;
+  if (mine.length === 0) return any;
+  if (any.length === 0) return mine;
+  const out: CompiledException[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < mine.length || j < any.length) {
+    if (j >= any.length || (i < mine.length && mine[i]!.order < any[j]!.order)) out.push(mine[i++]!);
+    else out.push(any[j++]!);
+  }
+  return out;
 }
