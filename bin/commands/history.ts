@@ -138,7 +138,7 @@ export function recordsTable(records: HistoryRecord[], withGroup: boolean, p: Re
 
 export async function historyCommand(groupId: string, flags: QueryFlags): Promise<number> {
   if (!GROUP_ID.test(groupId)) throw new UserError(`not a security-group id: "${groupId}" (expected sg- and 8 or 17 hex digits)`);
-  const opened = await openStore(flags);
+  const opened = await openStore(flags, { readOnly: true });
   try {
     const records = await opened.store.history(groupId, { limit: parseLimit(flags.limit), since: flags.since ? parseSince(flags.since) : undefined });
     await printRecords(records, flags, `no recorded changes of ${groupId} in ${opened.where}`, false);
@@ -149,7 +149,7 @@ export async function historyCommand(groupId: string, flags: QueryFlags): Promis
 }
 
 export async function findingsCommand(flags: QueryFlags): Promise<number> {
-  const opened = await openStore(flags);
+  const opened = await openStore(flags, { readOnly: true });
   try {
     const records = await opened.store.findings({
       minSeverity: flags.severity ?? 'low',

@@ -4,6 +4,7 @@
  * .sgwatch/ (or memory, or any DynamoDB endpoint), Slack and SNS only when
  * asked for, EC2 revokes only with --remediate enforce --yes.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { RemediationMode, Severity } from '../../lib/model';
 import type { ChangeStore } from '../../lib/pipeline/ports';
@@ -43,7 +44,12 @@ export interface OpenStore {
   close(): Promise<void>;
 }
 
-export async function openStore(flags: StoreFlags): Promise<OpenStore> {
+/**
+ * Opens the store the flags name. `readOnly` (history, findings): an
+ * embedded store that does not exist yet is an error ("no store in DIR"),
+ * never created, so a query in the wrong folder leaves nothing behind.
+ */
+export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } = {}): Promise<OpenStore> {
   if (flags.dynamodbEndpoint) {
     let url: URL;
     try {
@@ -63,6 +69,9 @@ export async function openStore(flags: StoreFlags): Promise<OpenStore> {
     return { store, where: 'memory (nothing kept)', close: async () => undefined };
   }
   const dir = path.resolve(flags.stateDir ?? process.cwd());
+  if (opts.readOnly && !fs.existsSync(path.join(dir, '.sgwatch', 'dynamodb'))) {
+    throw new UserError(`no store in ${dir}: sgwatch replay creates one (.sgwatch/); run the query where you replayed, or name that folder with --state-dir`);
+  }
   try {
     const { startEmbeddedStore } = await import('../../lib/store/embedded');
     const embedded = await startEmbeddedStore({ dir, tableName: flags.table });

@@ -57,4 +57,18 @@ describe('sgwatch exit codes', () => {
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.source)).toEqual([`${SSH}#0`]);
   });
+
+  it.each([['findings'], ['history', 'sg-0123456789abcdef0'], ['policy', 'show']])('read-only %s never creates .sgwatch/', async (...args) => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'sgwatch-ro-'));
+    try {
+      const run = await runCli(args, { cwd: empty });
+      if (args[0] !== 'policy') {
+        expect(run.code).toBe(2);
+        expect(run.stderr).toBe(`sgwatch: no store in ${fs.realpathSync(empty)}: sgwatch replay creates one (.sgwatch/); run the query where you replayed, or name that folder with --state-dir\n`);
+      }
+      expect(fs.existsSync(path.join(empty, '.sgwatch'))).toBe(false);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
+  });
 });
