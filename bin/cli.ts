@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--all', 'text format: also list ignored records (not security-group changes)')
     .option('--no-color', 'no colours in text output')
     .option('--no-progress', 'no progress bar on stderr')
+    .option('-q, --quiet', 'no line per record: the summary only (text); twice (-qq): nothing on stdout, the exit code says it all', (_v: string, n: number) => n + 1, 0)
     .option('--max-input-mib <n>', 'stop reading one input (file or stdin) once it gives this many MiB, decompressed: a gzip bomb or /dev/zero is one invalid input, the others are read (default 1024)')
     .addOption(new Option('--store <store>', 'where records are kept: embedded (DynamoDB-compatible, under .sgwatch/) or memory').choices(['embedded', 'memory']).default('embedded'))
     .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')

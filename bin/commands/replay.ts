@@ -34,6 +34,8 @@ export interface ReplayFlags extends LocalPipelineFlags {
   describe?: boolean;
   /** Inventory files (raw `aws ec2 describe-*` JSON or an sgwatch-inventory snapshot): the same look-ups as --describe, offline. */
   inventory?: string[];
+  /** How many times --quiet (-q) was given. */
+  quiet?: number;
   /** Cap on one input's decompressed size, in MiB (default 1024). */
   maxInputMib?: string;
 }
@@ -51,6 +53,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     throw new UserError('--remediate enforce revokes rules in your AWS account with your credentials; add --yes to confirm');
   }
   const policy = resolvePolicy(flags.policy);
+  /** --quiet once: the summary only; twice: nothing on stdout, the exit code says it all. */
+  const quiet = flags.quiet ?? 0;
   // A path named on the command line that does not exist is an error about the path, on stderr
   // (exit 2, like any bad input), not an invalid record among the results; the others are read.
   const missing = paths.filter((p) => p !== '-' && !fs.existsSync(p));
@@ -108,6 +112,12 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         }
       }
       if (ran) unknownAlerts += Object.values(ran.steps).filter((s) => s?.state === 'unknown' && !s.earlier).length;
+      if (quiet > 0) {
+        // --quiet: no per-record output (the summary only, in text); an invalid input is still said on stderr.
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${result.source}: ${result.error ?? 'invalid record'}\n`);
+        if (flags.format === 'text') summary.add(result);
+        continue;
+      }
       if (flags.format === 'json') {
         await out.line(toJsonLine(result, ran || failure ? { pipeline: pipelineJson(ran, failure) } : {}));
         continue;
@@ -129,8 +139,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     progress.stop();
     await pipeline.close();
   }
-  if (flags.format === 'text') {
-    await out.line('');
+  if (flags.format === 'text' && quiet < 2) {
+    if (quiet === 0) await out.line('');
     await out.line(summary.render(p, mode));
     await out.line(p.dim(`records kept in ${pipeline.where}`));
     if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
@@ -147,7 +157,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (invalid) reasons.push(`${invalidCount} input record(s) were invalid (exit 2)`);
   if (missing.length) reasons.push(`${missing.length} path(s) not found (exit 2)`);
   if (reasons.length > 1 && stepFailures) process.stderr.write(`sgwatch: ${reasons.join('; ')}: exit 3\n`);
-  if (failHit && failOn) process.stderr.write(`sgwatch: ${failOnReason(failOn, failedBy)}\n`);
+  if (failHit && failOn && quiet < 2) process.stderr.write(`sgwatch: ${failOnReason(failOn, failedBy)}\n`);
   if (stepFailures) return 3;
   if (invalid || missing.length) return 2;
   return failHit ? 1 : 0;

@@ -71,4 +71,18 @@ describe('sgwatch exit codes', () => {
       fs.rmSync(empty, { recursive: true, force: true });
     }
   });
+
+  it('--quiet prints the summary only; -qq prints nothing, and the exit code still says it', async () => {
+    const events = path.join(ROOT, 'events');
+    const full = await runCli(['replay', events, '--store', 'memory'], { cwd: work });
+    const q = await runCli(['replay', events, '--store', 'memory', '-q'], { cwd: work });
+    expect(q.code).toBe(0);
+    expect(q.stdout).not.toMatch(/#\d+/); // no record line names its source
+    expect(q.stdout).toMatch(/^48 records: violation \d+/);
+    expect(full.stdout).toContain(q.stdout.split('\n')[0]);
+    const qq = await runCli(['replay', events, '--store', 'memory', '-qq', '--fail-on', 'high'], { cwd: work });
+    expect(qq).toMatchObject({ code: 1, stdout: '', stderr: '' });
+    const json = await runCli(['replay', events, '--store', 'memory', '--quiet', '--format', 'json'], { cwd: work });
+    expect(json.stdout).toBe('');
+  });
 });
