@@ -114,7 +114,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       if (ran) unknownAlerts += Object.values(ran.steps).filter((s) => s?.state === 'unknown' && !s.earlier).length;
       if (quiet > 0) {
         // --quiet: no per-record output (the summary only, in text); an invalid input is still said on stderr.
-        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${result.source}: ${result.error ?? 'invalid record'}\n`);
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
         if (flags.format === 'text') summary.add(result);
         continue;
       }
@@ -124,7 +124,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       }
       if (flags.format === 'ocsf') {
         // Findings only; an invalid input is still said on stderr (and exits 2).
-        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${result.source}: ${result.error ?? 'invalid record'}\n`);
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
         for (const o of toOcsfFindings(result, ran?.remediation)) await out.line(JSON.stringify(o));
         continue;
       }
@@ -224,4 +224,10 @@ async function loadInventoryContext(files: string[], describe: boolean | undefin
     if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);
     throw err;
   }
+}
+
+/** An invalid input's message for stderr: its error already names the source (file#index), so the source is not said twice. */
+function invalidText(result: { source: string; error?: string }): string {
+  if (!result.error) return `${result.source}: invalid record`;
+  return result.error.startsWith(result.source) ? result.error : `${result.source}: ${result.error}`;
 }

@@ -38,6 +38,14 @@ describe('sgwatch exit codes', () => {
     expect((await runCli(['replay', SSH, '--store', 'memory', '--fail-on', 'high'], { cwd: work })).code).toBe(1);
   });
 
+  it.each([['--quiet'], ['--format', 'ocsf']])('with %s an invalid input is named once on stderr (file#index, then what is wrong)', async (...flags) => {
+    const bad = path.join(work, 'bad3.json');
+    fs.writeFileSync(bad, '{"Records":[{"eventName":"AuthorizeSecurityGroupIngress"}]}');
+    const run = await runCli(['replay', bad, '--store', 'memory', ...flags], { cwd: work });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`sgwatch: ${bad}#0: not a CloudTrail record: eventSource is missing\n`);
+  });
+
   it('--fail-on says why on stderr: how many records, by worst severity', async () => {
     const run = await runCli(['replay', path.join(ROOT, 'events'), '--store', 'memory', '--fail-on', 'high', '--format', 'json'], { cwd: work });
     expect(run.code).toBe(1);
