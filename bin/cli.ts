@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Evaluate CloudTrail records: files, folders (walked in name order) or - for stdin.')
     .argument('<paths...>', 'files, folders, or - for standard input')
     .option('--policy <file>', 'policy file (YAML); default: the built-in policy')
-    .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding)').choices(['text', 'json', 'ocsf']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
     .addOption(new Option('--remediate <mode>', 'remediation: off, dry-run (plan only) or enforce (needs --yes)').choices(['off', 'dry-run', 'enforce']).default('dry-run'))
     .option('--yes', 'confirm --remediate enforce: really revoke rules with your AWS credentials')
     .addOption(severityOption('--fail-on <severity>', 'exit 1 when a finding reaches this severity'))
@@ -87,7 +87,7 @@ export async function main(argv: string[]): Promise<number> {
 
   const storeOptions = (cmd: Command) =>
     cmd
-      .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding)').choices(['text', 'json', 'ocsf']).default('text'))
+      .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
       .option('--limit <n>', 'at most this many records', '50')
       .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date')
       .addOption(new Option('--store <store>', 'embedded (under .sgwatch/) or memory').choices(['embedded', 'memory']).default('embedded'))

@@ -3,6 +3,7 @@
  * as a table for people or JSON lines for tools.
  */
 import { toOcsfFindings } from '../output/ocsf';
+import { csvHeader, toCsvRows } from '../output/csv';
 import Table from 'cli-table3';
 import type { Severity } from '../../lib/model';
 import type { HistoryRecord } from '../../lib/pipeline/ports';
@@ -18,7 +19,7 @@ import { judgedChange } from '../../lib/context/facts';
 import { GROUP_ID } from '../../lib/aws-ids';
 
 export interface QueryFlags extends StoreFlags {
-  format: 'text' | 'json' | 'ocsf';
+  format: 'text' | 'json' | 'ocsf' | 'csv';
   limit: string;
   since?: string;
   severity?: Severity;
@@ -94,6 +95,15 @@ function actionText(rec: HistoryRecord): string {
 
 async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: string, withGroup: boolean): Promise<void> {
   const out = new LineWriter(process.stdout);
+  if (flags.format === 'csv') {
+    await out.line(csvHeader().replace(/\n$/, ''));
+    for (const rec of records) {
+      const rows = toCsvRows(rec.result, rec.remediation);
+      if (rows) await out.line(rows.replace(/\n$/, ''));
+    }
+    await out.flush();
+    return;
+  }
   if (flags.format === 'ocsf') {
     for (const rec of records) for (const o of toOcsfFindings(rec.result, rec.remediation)) await out.line(JSON.stringify(o));
     await out.flush();

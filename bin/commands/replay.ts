@@ -10,6 +10,7 @@ import { replayResults } from '../../lib/replay';
 import { palette, useColor } from '../output/colors';
 import { toJsonLine } from '../output/json';
 import { toOcsfFindings } from '../output/ocsf';
+import { csvHeader, toCsvRows } from '../output/csv';
 import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
@@ -23,7 +24,7 @@ import { errorMessage } from '../../lib/errors/error-text';
 
 export interface ReplayFlags extends LocalPipelineFlags {
   policy?: string;
-  format: 'text' | 'json' | 'ocsf';
+  format: 'text' | 'json' | 'ocsf' | 'csv';
   remediate: RemediationMode;
   yes?: boolean;
   failOn?: Severity;
@@ -83,6 +84,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const context = inventoryContext ?? pipeline.context;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
+  if (flags.format === 'csv' && quiet === 0) await out.line(csvHeader().replace(/\n$/, ''));
   try {
     for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote, maxInputBytes: maxInput })) {
       progress.tick(result.source);
@@ -120,6 +122,12 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       }
       if (flags.format === 'json') {
         await out.line(toJsonLine(result, ran || failure ? { pipeline: pipelineJson(ran, failure) } : {}));
+        continue;
+      }
+      if (flags.format === 'csv') {
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${result.source}: ${result.error ?? 'invalid record'}\n`);
+        const rows = toCsvRows(result, ran?.remediation);
+        if (rows) await out.line(rows.replace(/\n$/, ''));
         continue;
       }
       if (flags.format === 'ocsf') {
