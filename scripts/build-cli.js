@@ -22,7 +22,7 @@ function options() {
     platform: 'node',
     target: 'node20',
     format: 'cjs',
-    external: ['@aws-sdk/*', '@slack/webhook', 'dynalite', 'esbuild'],
+    external: ['@aws-sdk/*', '@slack/webhook', 'classic-level', 'dynalite', 'esbuild'],
     mainFields: ['module', 'main'],
     loader: { '.yml': 'text' },
     sourcemap: 'linked',

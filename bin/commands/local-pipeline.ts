@@ -1,7 +1,7 @@
 /**
  * The pipeline on a laptop: the same runPipeline as the Lambda, with local
- * adapters chosen by flags — the embedded DynamoDB-compatible store under
- * .sgwatch/ (or memory, or any DynamoDB endpoint), Slack and SNS only when
+ * adapters chosen by flags — the embedded store under .sgwatch/ (LevelDB;
+ * or memory, or dynalite, or any DynamoDB endpoint), Slack and SNS only when
  * asked for, EC2 revokes only with --remediate enforce --yes.
  */
 import fs from 'node:fs';
@@ -19,7 +19,8 @@ import { UserError } from './errors';
 // should not pay for them.
 
 export interface StoreFlags {
-  store: 'embedded' | 'memory';
+  /** embedded: LevelDB under .sgwatch/store; dynalite: the DynamoDB API in-process under .sgwatch/dynamodb (the old default, slower); memory: nothing kept. */
+  store: 'embedded' | 'dynalite' | 'memory';
   stateDir?: string;
   dynamodbEndpoint?: string;
   table?: string;
@@ -69,12 +70,47 @@ export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } 
     return { store, where: 'memory (nothing kept)', close: async () => undefined };
   }
   const dir = path.resolve(flags.stateDir ?? process.cwd());
-  if (opts.readOnly && !fs.existsSync(path.join(dir, '.sgwatch', 'dynamodb'))) {
+  const stateDir = path.join(dir, '.sgwatch');
+  if (flags.store === 'dynalite') return openDynaliteStore(dir, opts);
+  const storePath = path.join(stateDir, STORE_FOLDER);
+  if (opts.readOnly && !fs.existsSync(storePath)) {
+    // A folder replayed with sgwatch 0.1 has only the old store: read it where it is.
+    if (fs.existsSync(path.join(stateDir, 'dynamodb'))) return openDynaliteStore(dir, opts);
     throw new UserError(`no store in ${dir}: sgwatch replay creates one (.sgwatch/); run the query where you replayed, or name that folder with --state-dir`);
+  }
+  const { openLevelStore, StoreInUseError } = await import('../../lib/store/level');
+  let store: import('../../lib/store/level').LevelStore;
+  try {
+    fs.mkdirSync(stateDir, { recursive: true });
+    store = await openLevelStore({ path: storePath });
+  } catch (err) {
+    if (err instanceof StoreInUseError) throw new UserError(err.message);
+    throw new UserError(`cannot open the embedded store at ${storePath}: ${errorMessage(err)}`);
+  }
+  if (!opts.readOnly) {
+    try {
+      const { importDynaliteStore } = await import('../../lib/store/import-dynalite');
+      const copied = await importDynaliteStore(dir, store);
+      if (copied > 0) process.stderr.write(`sgwatch: copied ${copied} records from the old store (.sgwatch/dynamodb) into ${path.relative(process.cwd(), storePath) || storePath}; the old folder can be deleted\n`);
+    } catch (err) {
+      await store.close().catch(() => undefined);
+      throw new UserError(`cannot copy the old store (.sgwatch/dynamodb) into ${storePath}: ${errorMessage(err)}; move .sgwatch/dynamodb aside to start afresh`);
+    }
+  }
+  return { store, where: path.relative(process.cwd(), storePath) || '.', close: () => store.close() };
+}
+
+/** The folder of the embedded store under .sgwatch/ (LevelDB, lib/store/level.ts). */
+export const STORE_FOLDER = 'store';
+
+/** The old embedded store (dynalite: the DynamoDB API in-process), kept for --store dynalite and for folders replayed with sgwatch 0.1. */
+async function openDynaliteStore(dir: string, opts: { readOnly?: boolean }): Promise<OpenStore> {
+  if (opts.readOnly && !fs.existsSync(path.join(dir, '.sgwatch', 'dynamodb'))) {
+    throw new UserError(`no dynalite store in ${dir} (.sgwatch/dynamodb): run sgwatch replay --store dynalite there first, or name that folder with --state-dir`);
   }
   try {
     const { startEmbeddedStore } = await import('../../lib/store/embedded');
-    const embedded = await startEmbeddedStore({ dir, tableName: flags.table });
+    const embedded = await startEmbeddedStore({ dir });
     return { store: embedded.store, where: path.relative(process.cwd(), embedded.path ?? dir) || '.', close: () => embedded.close() };
   } catch (err) {
     throw new UserError(`cannot open the embedded store under ${path.join(dir, '.sgwatch')}: ${errorMessage(err)}`);

@@ -7,7 +7,7 @@
  * the pointers after it, and a redelivery writes only the pointers missing.
  */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Severity } from '../model';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import {
@@ -55,6 +55,23 @@ function toRecord(item: Record<string, unknown>): HistoryRecord {
   const links = copy.links as Record<string, unknown> | undefined;
   if (links && Object.keys(links).length === 0) delete copy.links;
   return copy as unknown as HistoryRecord;
+}
+
+/**
+ * Every stored record of a table, page by page (a Scan filtered to the record
+ * items): for moving a store elsewhere, e.g. the old embedded dynalite folder
+ * into the LevelDB store (lib/store/import-dynalite.ts).
+ */
+export async function* scanRecords(client: DynamoDBClient, tableName: string): AsyncGenerator<HistoryRecord> {
+  const doc = DynamoDBDocumentClient.from(client);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new ScanCommand({ TableName: tableName, FilterExpression: 'sk = :record', ExpressionAttributeValues: { ':record': RECORD_SK }, ExclusiveStartKey: start }),
+    );
+    for (const item of page.Items ?? []) yield toRecord(item);
+    start = page.LastEvaluatedKey;
+  } while (start);
 }
 
 /** Builds a `SET a.b = :v, ...` expression with placeholder names and values. */

@@ -28,7 +28,7 @@ describe('sgwatch replay', () => {
     expect(run.stdout).toMatch(/^worst groups:$/m);
     expect(run.stdout).toMatch(/would revoke 9 rules in 8 records/);
     expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
-    expect(fs.existsSync(path.join(work, '.sgwatch', 'dynamodb'))).toBe(true);
+    expect(fs.existsSync(path.join(work, '.sgwatch', 'store'))).toBe(true);
   });
 
   it('prints one JSON object per record with the contract fields, in input order', async () => {

@@ -1,7 +1,7 @@
 /**
  * The same contract, run against the DynamoDB store on a real dynalite
  * server (127.0.0.1, real conditional writes and GSI queries) and against
- * the in-memory store: both must behave identically.
+ * the in-memory store and the LevelDB embedded store: all must behave identically.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,20 +12,29 @@ import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
 import { createDynamoStore } from '../../lib/store/dynamodb';
 import { createMemoryStore } from '../../lib/store/memory';
+import { openLevelStore, StoreInUseError, type LevelStore } from '../../lib/store/level';
 import type { ChangeStore } from '../../lib/pipeline/ports';
 import { compliant, recordOf, violation } from '../pipeline/builders';
 
 let embedded: EmbeddedStore;
+let level: LevelStore;
+let levelDir: string;
 beforeAll(async () => {
   embedded = await startEmbeddedStore({ inMemory: true, tableName: 'store-test' });
+  levelDir = mkdtempSync(join(tmpdir(), 'sgwatch-level-'));
+  // A small flush interval, so that the contract is tested both across buffered and flushed writes.
+  level = await openLevelStore({ path: join(levelDir, 'store'), flushEvery: 3 });
 });
 afterAll(async () => {
   await embedded?.close();
+  await level?.close();
+  if (levelDir) rmSync(levelDir, { recursive: true, force: true });
 });
 
 const kinds: [string, () => ChangeStore][] = [
   ['dynalite', () => embedded.store],
   ['memory', () => createMemoryStore()],
+  ['level', () => level],
 ];
 
 describe.each(kinds)('%s store', (kind, make) => {
@@ -203,4 +212,74 @@ describe('embedded store on disk', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe('LevelDB embedded store on disk', () => {
+  const withDir = async (fn: (dir: string) => Promise<void>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-level-disk-'));
+    try {
+      await fn(join(dir, 'store'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('keeps records, steps and both indexes across a close and a reopen', () =>
+    withDir(async (path) => {
+      const first = await openLevelStore({ path, flushEvery: 1000 });
+      await first.putIfAbsent(recordOf(violation({ eventId: 'lv-1', groupId: 'sg-lv' })));
+      await first.updateStep('lv-1', 'notifySlack', { state: 'done', attempts: 1 });
+      await first.close();
+      const second = await openLevelStore({ path });
+      try {
+        expect((await second.get('lv-1'))?.steps.notifySlack?.state).toBe('done');
+        expect((await second.putIfAbsent(recordOf(violation({ eventId: 'lv-1', groupId: 'sg-lv' })))).created).toBe(false);
+        expect((await second.history('sg-lv')).map((r) => r.eventId)).toEqual(['lv-1']);
+        expect((await second.findings()).map((r) => r.eventId)).toEqual(['lv-1']);
+      } finally {
+        await second.close();
+      }
+    }));
+
+  it('a second process on the same folder is refused with StoreInUseError, the first keeps working', () =>
+    withDir(async (path) => {
+      const first = await openLevelStore({ path });
+      try {
+        const err = await openLevelStore({ path }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(StoreInUseError);
+        expect(String((err as Error).message)).toMatch(/in use by another sgwatch process/);
+        expect((await first.putIfAbsent(recordOf(violation({ eventId: 'lv-lock' })))).created).toBe(true);
+      } finally {
+        await first.close();
+      }
+    }));
+
+  it('a claim is on disk before claimStep returns, even with nothing else flushed', () =>
+    withDir(async (path) => {
+      const store = await openLevelStore({ path, flushEvery: 1_000_000 });
+      await store.putIfAbsent(recordOf(violation({ eventId: 'lv-claim' })));
+      expect(await store.claimStep('lv-claim', 'notifySlack', undefined, { state: 'pending', attempts: 1 })).toBe(true);
+      // Read the files as a killed process would leave them: a raw LevelDB reader, not the store's buffer.
+      const { ClassicLevel } = await import('classic-level');
+      await store.close();
+      const raw = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8' });
+      try {
+        const stored = JSON.parse((await raw.get('r\x00lv-claim'))!);
+        expect(stored.steps.notifySlack).toEqual({ state: 'pending', attempts: 1 });
+      } finally {
+        await raw.close();
+      }
+    }));
+
+  it('refuses a folder written by another format', () =>
+    withDir(async (path) => {
+      const { ClassicLevel } = await import('classic-level');
+      const raw = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8' });
+      await raw.put('m\x00format', 'sgwatch-store 99');
+      await raw.close();
+      await expect(openLevelStore({ path })).rejects.toThrow(/format "sgwatch-store 99"/);
+    }));
 });

@@ -1,0 +1,225 @@
+/**
+ * The embedded store for the laptop: a ChangeStore written directly on
+ * LevelDB (classic-level, which loads a prebuilt binary: no install script),
+ * persistent under `<dir>/.sgwatch/store`. The same contract as the DynamoDB
+ * store (test/store/store.test.ts runs both), at a fraction of the cost: no
+ * HTTP, no request signing, no marshalling, and the writes of consecutive
+ * records go to disk together in one atomic batch.
+ *
+ * Keys (utf8; `\x00` separates parts and sorts before any printable byte):
+ *   r\x00<eventId>                     → the record, JSON
+ *   g\x00<groupId>\x00<eventTime#id>   → eventId   (history of a group)
+ *   f\x00<severity>\x00<eventTime#id>  → eventId   (findings by severity)
+ * The index keys are written in the same batch as the record and never change
+ * (a record's groups and verdict are fixed when it is stored).
+ *
+ * Guarantees (lib/store/README.md, "embedded store"):
+ * - one process holds the folder: LevelDB's lock refuses a second one, which
+ *   says the store is in use; nothing is ever written by two processes;
+ * - within the process, operations run one at a time, in call order, so
+ *   putIfAbsent and claimStep are exact compare-and-sets;
+ * - writes are buffered and flushed as one atomic batch every `flushEvery`
+ *   records, and always before a claim returns: a step is on disk as
+ *   `pending` before its side effect (Slack, SNS, a revoke) is performed, and
+ *   its outcome is on disk before the next record is judged. A process killed
+ *   mid-run loses only buffered records that had no side effect; the re-run
+ *   judges and stores them again, once.
+ */
+import { ClassicLevel } from 'classic-level';
+import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
+import { findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove } from './keys';
+
+const SEP = '\x00';
+const recordKey = (eventId: string): string => `r${SEP}${eventId}`;
+const groupPrefix = (groupId: string): string => `g${SEP}${groupId}${SEP}`;
+const findingsPrefix = (severity: string): string => `f${SEP}${severity}${SEP}`;
+/** The first key after every key starting with `prefix`. */
+const prefixEnd = (prefix: string): string => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+const FORMAT_KEY = `m${SEP}format`;
+const FORMAT = 'sgwatch-store 1';
+
+export interface LevelStoreOptions {
+  /** The folder holding the LevelDB files (created if missing). */
+  path: string;
+  /** Records buffered before a flush (default 512). */
+  flushEvery?: number;
+  defaultLimit?: number;
+}
+
+export interface LevelStore extends ChangeStore {
+  readonly path: string;
+  /** Writes what is buffered. */
+  flush(): Promise<void>;
+  /** A note about the store itself (e.g. that an import was done), kept beside the records. */
+  getMeta(name: string): Promise<string | undefined>;
+  setMeta(name: string, value: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** LevelDB refused the folder because another process holds it. */
+export class StoreInUseError extends Error {
+  constructor(readonly path: string) {
+    super(`the store at ${path} is in use by another sgwatch process (one replay at a time per folder: wait for it, or use --state-dir for another folder)`);
+    this.name = 'StoreInUseError';
+  }
+}
+
+function isLocked(err: unknown): boolean {
+  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
+  const text = `${e?.message ?? ''} ${e?.cause?.message ?? ''}`;
+  return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED' || /\block\b|LOCK: /i.test(text);
+}
+
+export async function openLevelStore(options: LevelStoreOptions): Promise<LevelStore> {
+  const flushEvery = options.flushEvery ?? 512;
+  const defaultLimit = options.defaultLimit ?? 100;
+  const db = new ClassicLevel<string, string>(options.path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  try {
+    await db.open();
+  } catch (err) {
+    if (isLocked(err)) throw new StoreInUseError(options.path);
+    throw err;
+  }
+  const format = db.getSync(FORMAT_KEY);
+  if (format !== undefined && format !== FORMAT) {
+    await db.close();
+    throw new Error(`the store at ${options.path} has format ${JSON.stringify(format)}, this sgwatch reads ${JSON.stringify(FORMAT)}`);
+  }
+
+  /** Writes not yet on disk, by key, in the order they were made (Map keeps insertion order). */
+  let pending = new Map<string, string>();
+  let bufferedRecords = 0;
+  if (format === undefined) pending.set(FORMAT_KEY, FORMAT);
+
+  function read(key: string): string | undefined {
+    return pending.has(key) ? pending.get(key) : db.getSync(key);
+  }
+  function readRecord(eventId: string): HistoryRecord | undefined {
+    const raw = read(recordKey(eventId));
+    return raw === undefined ? undefined : (JSON.parse(raw) as HistoryRecord);
+  }
+  function mustRead(eventId: string, what: string): HistoryRecord {
+    const r = readRecord(eventId);
+    if (!r) throw new Error(`cannot ${what}: no stored record ${eventId} in ${options.path}`);
+    return r;
+  }
+  function writeRecord(record: HistoryRecord): void {
+    pending.set(recordKey(record.eventId), JSON.stringify(record));
+  }
+  async function flush(): Promise<void> {
+    if (pending.size === 0) return;
+    const ops = [...pending].map(([key, value]) => ({ type: 'put' as const, key, value }));
+    // Reads during the batch see the buffered values; they are replaced only once the batch is on disk.
+    await db.batch(ops);
+    pending = new Map();
+    bufferedRecords = 0;
+  }
+  async function maybeFlush(): Promise<void> {
+    if (++bufferedRecords >= flushEvery) await flush();
+  }
+
+  /** One operation at a time, in call order: each compare-and-set sees the previous one's write. */
+  let tail: Promise<unknown> = Promise.resolve();
+  let closed = false;
+  function serial<T>(op: () => T | Promise<T>): Promise<T> {
+    const run = tail.then(() => {
+      if (closed) throw new Error(`the store at ${options.path} is closed`);
+      return op();
+    });
+    tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async function eventIdsUnder(prefix: string, query: HistoryQuery, limit: number): Promise<string[]> {
+    await flush();
+    const range = query.since ? { gte: prefix + query.since } : { gt: prefix };
+    return db.values({ ...range, lt: prefixEnd(prefix), reverse: true, limit }).all();
+  }
+  function recordsOf(ids: string[]): HistoryRecord[] {
+    return ids.map((id) => readRecord(id)).filter((r): r is HistoryRecord => r !== undefined);
+  }
+
+  const store: LevelStore = {
+    path: options.path,
+
+    putIfAbsent: (record) =>
+      serial(async () => {
+        const existing = readRecord(record.eventId);
+        if (existing) return { created: false, record: existing };
+        const stored: HistoryRecord = JSON.parse(JSON.stringify({ ...record, steps: record.steps ?? {} }));
+        writeRecord(stored);
+        const sk = historySk(stored);
+        for (const groupId of groupsOf(stored)) pending.set(groupPrefix(groupId) + sk, stored.eventId);
+        const severity = findingsSeverityOf(stored);
+        if (severity) pending.set(findingsPrefix(severity) + sk, stored.eventId);
+        await maybeFlush();
+        return { created: true, record: JSON.parse(JSON.stringify(stored)) as HistoryRecord };
+      }),
+
+    get: (eventId) => serial(() => readRecord(eventId)),
+
+    updateStep: (eventId, step, status, extra) =>
+      serial(async () => {
+        const r = mustRead(eventId, `update step ${step}`);
+        const wasClaimed = r.steps[step]?.state === 'pending';
+        r.steps[step] = JSON.parse(JSON.stringify(status));
+        if (extra?.remediation) r.remediation = JSON.parse(JSON.stringify(extra.remediation));
+        if (extra?.links) r.links = { ...(r.links ?? {}), ...JSON.parse(JSON.stringify(extra.links)) };
+        writeRecord(r);
+        // The outcome of a performed side effect goes to disk now: a crash after it must not leave the claim pending.
+        if (wasClaimed) await flush();
+      }),
+
+    claimStep: (eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) =>
+      serial(async () => {
+        const r = mustRead(eventId, `claim step ${step}`);
+        const current = r.steps[step];
+        if (!expected) {
+          if (current) return false;
+        } else if (!current || current.state !== expected.state || current.attempts !== expected.attempts) {
+          return false;
+        }
+        r.steps[step] = JSON.parse(JSON.stringify(next));
+        writeRecord(r);
+        // On disk before the side effect is performed.
+        await flush();
+        return true;
+      }),
+
+    addLinks: (eventId, links) =>
+      serial(async () => {
+        const r = mustRead(eventId, 'link');
+        r.links = { ...(r.links ?? {}), ...JSON.parse(JSON.stringify(links)) };
+        writeRecord(r);
+      }),
+
+    history: (groupId, query = {}) =>
+      serial(async () => recordsOf(await eventIdsUnder(groupPrefix(groupId), query, query.limit ?? defaultLimit))),
+
+    findings: (query: FindingsQuery = {}) =>
+      serial(async () => {
+        const limit = query.limit ?? defaultLimit;
+        // Newest `limit` of each severity, merged newest first: the newest `limit` overall are among them.
+        const ids: string[] = [];
+        for (const severity of severitiesAtOrAbove(query.minSeverity)) ids.push(...(await eventIdsUnder(findingsPrefix(severity), query, limit)));
+        return newestFirst(recordsOf(ids), historySk).slice(0, limit);
+      }),
+
+    flush: () => serial(flush),
+
+    getMeta: (name) => serial(() => read(`m${SEP}${name}`)),
+
+    setMeta: (name, value) =>
+      serial(() => {
+        pending.set(`m${SEP}${name}`, value);
+      }),
+
+    close: () =>
+      serial(async () => {
+        await flush();
+        closed = true;
+        await db.close();
+      }),
+  };
+  return store;
+}
