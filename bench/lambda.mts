@@ -88,10 +88,16 @@ function lambdaFunctions(template: Json): [string, Json][] {
 
 const zipOf = (fn: Json) => path.join(slsDir, path.basename(String(fn.Properties.Code.S3Key)));
 
-/** Reuses .serverless/ when every artifact is newer than every source; packages (offline) otherwise. */
+// Written after the bench's own packaging: .serverless/ is reused only if the bench packaged it
+// (the deploy tests package there too, with other stage parameters such as a Slack webhook).
+const stampPath = () => path.join(slsDir, 'bench-package.stamp');
+const templateStamp = () => `dev ${fs.statSync(templatePath).mtimeMs}`;
+
+/** Reuses .serverless/ when the bench packaged it and every artifact is newer than every source; packages (offline) otherwise. */
 export function ensurePackage(log: (s: string) => void = () => undefined): { template: Json; packaged: boolean } {
   const src = newestSource();
-  if (fs.existsSync(templatePath)) {
+  const ours = fs.existsSync(templatePath) && fs.existsSync(stampPath()) && fs.readFileSync(stampPath(), 'utf8') === templateStamp();
+  if (ours) {
     const template = JSON.parse(fs.readFileSync(templatePath, 'utf8'));
     const fns = lambdaFunctions(template);
     const fresh = fns.length > 0 && fns.every(([, fn]) => fs.existsSync(zipOf(fn)) && fs.statSync(zipOf(fn)).mtimeMs > src.mtimeMs);
@@ -106,6 +112,7 @@ export function ensurePackage(log: (s: string) => void = () => undefined): { tem
     timeout: 180_000,
   });
   if (r.status !== 0) throw new Error(`osls package failed (${r.status}): ${r.stderr || r.stdout}`);
+  fs.writeFileSync(stampPath(), templateStamp());
   return { template: JSON.parse(fs.readFileSync(templatePath, 'utf8')), packaged: true };
 }
 

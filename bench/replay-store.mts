@@ -1,6 +1,6 @@
 /**
  * Local replay throughput with the embedded store (the default of
- * `sgwatch replay`: dynalite persisted under the working folder's .sgwatch/).
+ * `sgwatch replay`: LevelDB under the working folder's .sgwatch/store).
  *
  *   npx tsx bench/replay-store.mts [DIR] [RECORDS]   (also run by `npm run bench`)
  *
@@ -74,7 +74,7 @@ export async function benchReplayStore(dir: string, records: number): Promise<Re
 }
 
 export function printReplayStoreReport(r: ReplayStoreReport, log: (s: string) => void = (s) => console.log(s)): void {
-  log(`  ${r.records.toLocaleString('en')} records (${r.dir}), embedded store (dynalite under .sgwatch/, ${(r.storeBytes / 1e6).toFixed(1)} MB after both runs)`);
+  log(`  ${r.records.toLocaleString('en')} records (${r.dir}), embedded store (LevelDB under .sgwatch/store, ${(r.storeBytes / 1e6).toFixed(1)} MB after both runs)`);
   log(`    first run (all new)        ${String(r.first.recordsPerSec).padStart(8)} records/s  ${r.first.ms.toFixed(0).padStart(6)} ms`);
   log(`    re-run (all duplicates)    ${String(r.rerun.recordsPerSec).padStart(8)} records/s  ${r.rerun.ms.toFixed(0).padStart(6)} ms`);
 }

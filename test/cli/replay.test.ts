@@ -183,3 +183,27 @@ describe('sgwatch policy', () => {
     expect(run.stderr).toContain('exceptoins');
   });
 });
+
+describe('sgwatch replay: one process per store folder', () => {
+  it('a second process on a store in use exits 2 with a one-line reason, and leaves the store intact', async () => {
+    const { openLevelStore } = await import('../../lib/store/level');
+    const dir = fs.mkdtempSync(path.join(work, 'busy-'));
+    fs.mkdirSync(path.join(dir, '.sgwatch'));
+    const held = await openLevelStore({ path: path.join(dir, '.sgwatch', 'store') });
+    try {
+      const run = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--state-dir', dir]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^sgwatch: the store at .*\.sgwatch\/store is in use by another sgwatch process/m);
+      expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expect(run.stdout).toBe('');
+    } finally {
+      await held.close();
+    }
+    // Once the first process is gone, the same command runs and stores.
+    const again = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--state-dir', dir, '--format', 'json']);
+    expect(again.code).toBe(0);
+    expect(jsonLines(again.stdout)[0].pipeline).toMatchObject({ record: 'stored' });
+    const rerun = await runCli(['replay', path.join(events, 'authorize', 'ssh-open-to-world.json'), '--state-dir', dir, '--format', 'json']);
+    expect(jsonLines(rerun.stdout)[0].pipeline).toMatchObject({ record: 'duplicate' });
+  });
+});
