@@ -5,9 +5,9 @@
  * Runs at `npm ci` (the `prepare` script), on demand from bin/sgwatch.js when
  * dist/ is missing, and before the benchmark. Small pure-JS dependencies
  * (zod, yaml, commander, ...) are bundled and tree-shaken: loading them whole
- * from node_modules cost ~180 ms at every start. The AWS SDK, Slack and
- * dynalite (native LevelDB) stay external and are loaded only by the commands
- * that need them.
+ * from node_modules cost ~180 ms at every start. The AWS SDK, Slack, dynalite
+ * and classic-level (native LevelDB bindings) stay external and are loaded
+ * only by the commands that need them.
  */
 const path = require('node:path');
 

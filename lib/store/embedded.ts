@@ -1,7 +1,8 @@
 /**
- * The embedded store for the laptop: dynalite (the DynamoDB API over
- * LevelDB) listening in-process on 127.0.0.1, persistent under
- * `<dir>/.sgwatch/dynamodb`, with the same table as the deployed one.
+ * The older embedded store for the laptop (`--store dynalite`; the default is
+ * level.ts): dynalite (the DynamoDB API over LevelDB) listening in-process on
+ * 127.0.0.1, persistent under `<dir>/.sgwatch/dynamodb`, with the same table
+ * as the deployed one. Also the in-memory DynamoDB of tests and benches.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
