@@ -133,23 +133,28 @@ const SG = [
   (r, i) => ({ ...ingress(r, i, '0.0.0.0/0', 3306), errorCode: 'Client.UnauthorizedOperation', errorMessage: 'You are not authorized to perform this operation.', responseElements: null }),
 ];
 
-function record(r, i) {
-  return r() < 0.08 ? SG[Math.floor(r() * SG.length)](r, i) : NON_SG[Math.floor(r() * NON_SG.length)](r, i);
+function record(r, i, sgShare) {
+  return r() < sgShare ? SG[Math.floor(r() * SG.length)](r, i) : NON_SG[Math.floor(r() * NON_SG.length)](r, i);
 }
 
-/** Writes `count` records into `dir` as gzipped CloudTrail log files; returns bytes written (uncompressed). */
-function generate(dir, count, perFile = 500) {
+/**
+ * Writes `count` records into `dir` as gzipped CloudTrail log files; returns bytes written (uncompressed).
+ * `sgShare`: the share of security-group changes (0.08 realistic; 0.3 the stress mix; 0.005 a quiet account).
+ * `gzip: false` writes plain `.json` files (perFile = count gives one big file).
+ */
+function generate(dir, count, perFile = 500, { sgShare = 0.08, gzip = true } = {}) {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const r = rng(20261126);
   let bytes = 0;
   for (let f = 0, i = 0; i < count; f++) {
     const records = [];
-    for (let k = 0; k < perFile && i < count; k++, i++) records.push(record(r, i));
+    for (let k = 0; k < perFile && i < count; k++, i++) records.push(record(r, i, sgShare));
     const text = JSON.stringify({ Records: records });
     bytes += text.length;
-    const name = `${ACCOUNT}_CloudTrail_eu-west-1_20261101T${String(f).padStart(6, '0')}Z_${hex(r, 16)}.json.gz`;
-    fs.writeFileSync(path.join(dir, name), zlib.gzipSync(text, { level: 6 }));
+    const name = `${ACCOUNT}_CloudTrail_eu-west-1_20261101T${String(f).padStart(6, '0')}Z_${hex(r, 16)}.json`;
+    if (gzip) fs.writeFileSync(path.join(dir, `${name}.gz`), zlib.gzipSync(text, { level: 6 }));
+    else fs.writeFileSync(path.join(dir, name), text);
   }
   return bytes;
 }

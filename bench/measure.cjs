@@ -15,7 +15,8 @@ function files(dir) {
 async function parseOnly(dir) {
   let records = 0;
   for (const file of files(dir)) {
-    const doc = JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8'));
+    const bytes = fs.readFileSync(file);
+    const doc = JSON.parse((file.endsWith('.gz') ? zlib.gunzipSync(bytes) : bytes).toString('utf8'));
     records += doc.Records.length;
   }
   return { records };
