@@ -71,11 +71,11 @@ export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } 
   }
   const dir = path.resolve(flags.stateDir ?? process.cwd());
   const stateDir = path.join(dir, '.sgwatch');
-  if (flags.store === 'dynalite') return openDynaliteStore(dir, opts);
+  if (flags.store === 'dynalite') return openDynaliteStore(dir, flags.table, opts);
   const storePath = path.join(stateDir, STORE_FOLDER);
   if (opts.readOnly && !fs.existsSync(storePath)) {
     // A folder replayed with sgwatch 0.1 has only the old store: read it where it is.
-    if (fs.existsSync(path.join(stateDir, 'dynamodb'))) return openDynaliteStore(dir, opts);
+    if (fs.existsSync(path.join(stateDir, 'dynamodb'))) return openDynaliteStore(dir, flags.table, opts);
     throw new UserError(`no store in ${dir}: sgwatch replay creates one (.sgwatch/); run the query where you replayed, or name that folder with --state-dir`);
   }
   const { openLevelStore, StoreInUseError } = await import('../../lib/store/level');
@@ -104,13 +104,13 @@ export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } 
 export const STORE_FOLDER = 'store';
 
 /** The old embedded store (dynalite: the DynamoDB API in-process), kept for --store dynalite and for folders replayed with sgwatch 0.1. */
-async function openDynaliteStore(dir: string, opts: { readOnly?: boolean }): Promise<OpenStore> {
+async function openDynaliteStore(dir: string, table: string | undefined, opts: { readOnly?: boolean }): Promise<OpenStore> {
   if (opts.readOnly && !fs.existsSync(path.join(dir, '.sgwatch', 'dynamodb'))) {
     throw new UserError(`no dynalite store in ${dir} (.sgwatch/dynamodb): run sgwatch replay --store dynalite there first, or name that folder with --state-dir`);
   }
   try {
     const { startEmbeddedStore } = await import('../../lib/store/embedded');
-    const embedded = await startEmbeddedStore({ dir });
+    const embedded = await startEmbeddedStore({ dir, tableName: table });
     return { store: embedded.store, where: path.relative(process.cwd(), embedded.path ?? dir) || '.', close: () => embedded.close() };
   } catch (err) {
     throw new UserError(`cannot open the embedded store under ${path.join(dir, '.sgwatch')}: ${errorMessage(err)}`);

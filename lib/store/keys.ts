@@ -1,10 +1,10 @@
 /**
- * Item keys and index attributes of a stored record, shared by the DynamoDB
- * and the in-memory store so that both order and filter identically.
+ * Item keys and index attributes of a stored record, shared by the DynamoDB,
+ * the in-memory and the LevelDB store so that all order and filter identically.
  */
 import { SEVERITIES, type Severity } from '../model';
 import { severityAtLeast } from '../policy/severity';
-import type { HistoryRecord } from '../pipeline/ports';
+import type { HistoryRecord, StepStatus } from '../pipeline/ports';
 
 export const RECORD_SK = 'RECORD';
 export const BUCKETS_PK = 'FINDING-BUCKETS';
@@ -49,6 +49,16 @@ export function newestFirst<T>(items: T[], sortKey: (item: T) => string): T[] {
   keyed.sort((a, b) => (a.k < b.k ? 1 : a.k > b.k ? -1 : 0));
   for (let i = 0; i < keyed.length; i++) items[i] = keyed[i].item;
   return items;
+}
+
+/**
+ * The compare of a step claim: with no `expected`, the step must not exist yet;
+ * otherwise it must be in the expected state and attempt (the DynamoDB store
+ * says the same as a condition expression).
+ */
+export function claimMatches(current: StepStatus | undefined, expected: StepStatus | undefined): boolean {
+  if (!expected) return current === undefined;
+  return current !== undefined && current.state === expected.state && current.attempts === expected.attempts;
 }
 
 /** JSON round trip: what a DynamoDB write then read returns (undefined fields dropped, fresh copy). */

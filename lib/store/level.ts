@@ -27,7 +27,7 @@
  */
 import { ClassicLevel } from 'classic-level';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
-import { findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove } from './keys';
+import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
 const SEP = '\x00';
 const recordKey = (eventId: string): string => `r${SEP}${eventId}`;
@@ -64,10 +64,10 @@ export class StoreInUseError extends Error {
   }
 }
 
+/** classic-level reports a held lock (by this or another process) as LEVEL_DATABASE_NOT_OPEN caused by LEVEL_LOCKED. */
 function isLocked(err: unknown): boolean {
-  const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string };
-  const text = `${e?.message ?? ''} ${e?.cause?.message ?? ''}`;
-  return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED' || /\block\b|LOCK: /i.test(text);
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return e?.code === 'LEVEL_LOCKED' || e?.cause?.code === 'LEVEL_LOCKED';
 }
 
 export async function openLevelStore(options: LevelStoreOptions): Promise<LevelStore> {
@@ -146,14 +146,16 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
       serial(async () => {
         const existing = readRecord(record.eventId);
         if (existing) return { created: false, record: existing };
-        const stored: HistoryRecord = JSON.parse(JSON.stringify({ ...record, steps: record.steps ?? {} }));
-        writeRecord(stored);
+        // One serialisation per record: the text is what is written; its parse is a copy the caller may keep.
+        const text = JSON.stringify({ ...record, steps: record.steps ?? {} });
+        const stored = JSON.parse(text) as HistoryRecord;
+        pending.set(recordKey(stored.eventId), text);
         const sk = historySk(stored);
         for (const groupId of groupsOf(stored)) pending.set(groupPrefix(groupId) + sk, stored.eventId);
         const severity = findingsSeverityOf(stored);
         if (severity) pending.set(findingsPrefix(severity) + sk, stored.eventId);
         await maybeFlush();
-        return { created: true, record: JSON.parse(JSON.stringify(stored)) as HistoryRecord };
+        return { created: true, record: stored };
       }),
 
     get: (eventId) => serial(() => readRecord(eventId)),
@@ -162,9 +164,9 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
       serial(async () => {
         const r = mustRead(eventId, `update step ${step}`);
         const wasClaimed = r.steps[step]?.state === 'pending';
-        r.steps[step] = JSON.parse(JSON.stringify(status));
-        if (extra?.remediation) r.remediation = JSON.parse(JSON.stringify(extra.remediation));
-        if (extra?.links) r.links = { ...(r.links ?? {}), ...JSON.parse(JSON.stringify(extra.links)) };
+        r.steps[step] = snapshot(status);
+        if (extra?.remediation) r.remediation = snapshot(extra.remediation);
+        if (extra?.links) r.links = { ...(r.links ?? {}), ...snapshot(extra.links) };
         writeRecord(r);
         // The outcome of a performed side effect goes to disk now: a crash after it must not leave the claim pending.
         if (wasClaimed) await flush();
@@ -173,13 +175,8 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     claimStep: (eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) =>
       serial(async () => {
         const r = mustRead(eventId, `claim step ${step}`);
-        const current = r.steps[step];
-        if (!expected) {
-          if (current) return false;
-        } else if (!current || current.state !== expected.state || current.attempts !== expected.attempts) {
-          return false;
-        }
-        r.steps[step] = JSON.parse(JSON.stringify(next));
+        if (!claimMatches(r.steps[step], expected)) return false;
+        r.steps[step] = snapshot(next);
         writeRecord(r);
         // On disk before the side effect is performed.
         await flush();
@@ -189,7 +186,7 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     addLinks: (eventId, links) =>
       serial(async () => {
         const r = mustRead(eventId, 'link');
-        r.links = { ...(r.links ?? {}), ...JSON.parse(JSON.stringify(links)) };
+        r.links = { ...(r.links ?? {}), ...snapshot(links) };
         writeRecord(r);
       }),
 

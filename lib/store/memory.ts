@@ -4,7 +4,7 @@
  * database would): for `--store memory` and fast unit tests.
  */
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
-import { findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
+import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
 export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & { size(): number } {
   const defaultLimit = options.defaultLimit ?? 100;
@@ -50,12 +50,7 @@ export function createMemoryStore(options: { defaultLimit?: number } = {}): Chan
 
     async claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus) {
       const r = mustGet(eventId, `claim step ${step}`);
-      const current = r.steps[step];
-      if (!expected) {
-        if (current) return false;
-      } else if (!current || current.state !== expected.state || current.attempts !== expected.attempts) {
-        return false;
-      }
+      if (!claimMatches(r.steps[step], expected)) return false;
       r.steps[step] = snapshot(next);
       return true;
     },

@@ -4,7 +4,7 @@
  * the in-memory store and the LevelDB embedded store: all must behave identically.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -262,15 +262,18 @@ describe('LevelDB embedded store on disk', () => {
       const store = await openLevelStore({ path, flushEvery: 1_000_000 });
       await store.putIfAbsent(recordOf(violation({ eventId: 'lv-claim' })));
       expect(await store.claimStep('lv-claim', 'notifySlack', undefined, { state: 'pending', attempts: 1 })).toBe(true);
-      // Read the files as a killed process would leave them: a raw LevelDB reader, not the store's buffer.
+      // Read the files as a killed process would leave them, while the store is still open (closing
+      // would flush): a copy of the folder opened by a raw LevelDB reader, not the store's buffer.
+      const copy = `${path}-as-killed`;
+      cpSync(path, copy, { recursive: true });
       const { ClassicLevel } = await import('classic-level');
-      await store.close();
-      const raw = new ClassicLevel<string, string>(path, { valueEncoding: 'utf8' });
+      const raw = new ClassicLevel<string, string>(copy, { valueEncoding: 'utf8' });
       try {
         const stored = JSON.parse((await raw.get('r\x00lv-claim'))!);
         expect(stored.steps.notifySlack).toEqual({ state: 'pending', attempts: 1 });
       } finally {
         await raw.close();
+        await store.close();
       }
     }));
 
@@ -282,4 +285,34 @@ describe('LevelDB embedded store on disk', () => {
       await raw.close();
       await expect(openLevelStore({ path })).rejects.toThrow(/format "sgwatch-store 99"/);
     }));
+});
+
+describe('copying an old dynalite folder into the LevelDB store', () => {
+  it('copies every record with its steps once; a second run copies nothing; the old folder stays', async () => {
+    const { importDynaliteStore } = await import('../../lib/store/import-dynalite');
+    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-import-'));
+    try {
+      const old = await startEmbeddedStore({ dir });
+      await old.store.putIfAbsent(recordOf(violation({ eventId: 'old-1', groupId: 'sg-old' })));
+      await old.store.updateStep('old-1', 'notifySlack', { state: 'done', attempts: 1 });
+      await old.store.putIfAbsent(recordOf(compliant({ eventId: 'old-2', groupId: 'sg-old' })));
+      await old.close();
+
+      const store = await openLevelStore({ path: join(dir, '.sgwatch', 'store') });
+      try {
+        expect(await importDynaliteStore(dir, store)).toBe(2);
+        expect((await store.get('old-1'))?.steps.notifySlack).toEqual({ state: 'done', attempts: 1 });
+        expect((await store.history('sg-old')).map((r) => r.eventId).sort()).toEqual(['old-1', 'old-2']);
+        expect((await store.findings()).map((r) => r.eventId)).toEqual(['old-1']);
+        // A re-run of the same log finds the copied record: no second record, no second alert.
+        expect((await store.putIfAbsent(recordOf(violation({ eventId: 'old-1', groupId: 'sg-old' })))).created).toBe(false);
+        expect(await importDynaliteStore(dir, store)).toBe(0);
+      } finally {
+        await store.close();
+      }
+      expect(existsSync(join(dir, '.sgwatch', 'dynamodb'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
