@@ -42,8 +42,14 @@ export async function main(argv: string[]): Promise<number> {
 
   program
     .command('replay')
-    .description('Evaluate CloudTrail records: files, folders (walked in name order) or - for stdin.')
-    .argument('<paths...>', 'files, folders, or - for standard input')
+    .description('Evaluate CloudTrail records: files, folders (walked in name order), - for stdin, or s3://bucket/prefix (a trail bucket, read in key order).')
+    .argument('<paths...>', 'files, folders, - for standard input, or s3://bucket/AWSLogs/... (organisation trails too)')
+    .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date (UTC); trail files delivered before it are not read')
+    .option('--until <when>', 'only records until: 7d, 12h, 30m, 2w or an ISO date (a date alone: the end of that day, UTC)')
+    .option('--profile <name>', 'AWS profile for everything this run asks of AWS (s3:// inputs, --describe, --sns-topic, enforce), as the aws CLI spells it; default: AWS_PROFILE')
+    .option('--region <region>', 'AWS region of the S3 client and the account check; default: AWS_REGION or the profile (a bucket elsewhere is followed)')
+    .option('--s3-concurrency <n>', 's3:// inputs: objects downloaded at once (default 8); they are still processed in key order')
+    .option('--s3-endpoint <url>', 's3:// inputs: an S3-compatible endpoint (MinIO, LocalStack), path-style')
     .option('--policy <file>', 'policy file (YAML); default: the built-in policy')
     .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
     .addOption(new Option('--remediate <mode>', 'remediation: off, dry-run (plan only) or enforce (needs --yes)').choices(['off', 'dry-run', 'enforce']).default('dry-run'))

@@ -2,7 +2,8 @@
  * The replay loop: every input record, in order, normalised and judged.
  * Streams: one result at a time, nothing accumulated here.
  */
-import { readInputs } from './cloudtrail/read';
+import { readInputs, type RemoteInput } from './cloudtrail/read';
+import type { TimeWindow } from './s3/trail-keys';
 import { invalidResult, processRecord, processRecordWithContext, type ContextOptions } from './process';
 import type { Result } from './model';
 import { errorMessage } from './errors/error-text';
@@ -11,12 +12,42 @@ export interface ReplayOptions extends ContextOptions {
   stdin?: NodeJS.ReadableStream;
   /** Cap on one input's decompressed bytes (lib/cloudtrail/read.ts MAX_INPUT_BYTES by default). */
   maxInputBytes?: number;
+  /** Reads `s3://...` inputs (lib/s3/trail-objects.ts). */
+  remote?: (url: string) => AsyncIterable<RemoteInput>;
+  /** `--since`/`--until`: files skipped by the date in their name, records by their eventTime. */
+  window?: TimeWindow;
+  /** Called for each record left out because its eventTime is outside the window. */
+  onOutsideWindow?: (source: string) => void;
+}
+
+/** A record's eventTime in ms (a CloudTrail record, or an EventBridge event's detail), or undefined. */
+export function eventTimeOf(record: unknown): number | undefined {
+  if (!record || typeof record !== 'object') return undefined;
+  const r = record as { eventTime?: unknown; detail?: { eventTime?: unknown } };
+  const t = typeof r.eventTime === 'string' ? r.eventTime : typeof r.detail?.eventTime === 'string' ? r.detail.eventTime : undefined;
+  if (t === undefined) return undefined;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+/** Whether a record is outside the window; a record without a readable eventTime is kept (and judged). */
+function outside(record: unknown, since: number | undefined, until: number | undefined): boolean {
+  if (since === undefined && until === undefined) return false;
+  const t = eventTimeOf(record);
+  if (t === undefined) return false;
+  return (since !== undefined && t < since) || (until !== undefined && t > until);
 }
 
 export async function* replayResults(paths: string[], opts: ReplayOptions): AsyncGenerator<Result> {
-  for await (const item of readInputs(paths, { stdin: opts.stdin, maxInputBytes: opts.maxInputBytes })) {
+  const since = opts.window?.since ? Date.parse(opts.window.since) : undefined;
+  const until = opts.window?.until ? Date.parse(opts.window.until) : undefined;
+  for await (const item of readInputs(paths, { stdin: opts.stdin, maxInputBytes: opts.maxInputBytes, remote: opts.remote, window: opts.window })) {
     if ('error' in item) {
       yield invalidResult(item.source, item.error, opts.mode);
+      continue;
+    }
+    if (outside(item.record, since, until)) {
+      opts.onOutsideWindow?.(item.source);
       continue;
     }
     try {

@@ -14,6 +14,7 @@ import { toJsonObject } from '../output/json';
 import { worstFinding } from '../output/text';
 import { LineWriter } from '../output/writer';
 import { UserError } from './errors';
+import { parseWhen } from './when';
 import { openStore, type StoreFlags } from './local-pipeline';
 import { judgedChange } from '../../lib/context/facts';
 import { GROUP_ID } from '../../lib/aws-ids';
@@ -26,16 +27,7 @@ export interface QueryFlags extends StoreFlags {
   color: boolean;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** `7d`, `12h`, `30m`, `2w`, or an ISO date/time → ISO time. */
-function parseSince(text: string, now = Date.now()): string {
-  const rel = /^(\d+)\s*([mhdw])$/.exec(text.trim());
-  if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]]).toISOString();
-  const t = Date.parse(text);
-  if (Number.isNaN(t)) throw new UserError(`--since: expected a duration like 7d, 12h, 30m, 2w or an ISO date, got "${text}"`);
-  return new Date(t).toISOString();
-}
+const parseSince = (text: string) => parseWhen('--since', text);
 
 function parseLimit(text: string): number {
   const n = Number(text);

@@ -21,8 +21,18 @@ import { UserError } from './errors';
 import { openLocalPipeline, type LocalPipelineFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
 import { errorMessage } from '../../lib/errors/error-text';
+import { applyAwsFlags, type AwsFlags } from './aws-flags';
+import { parseWindow } from './when';
+import { isS3Url, parseS3Url } from '../../lib/s3/trail-keys';
+import { MAX_INPUT_BYTES, type RemoteInput } from '../../lib/cloudtrail/read';
 
-export interface ReplayFlags extends LocalPipelineFlags {
+export interface ReplayFlags extends LocalPipelineFlags, AwsFlags {
+  since?: string;
+  until?: string;
+  /** An S3-compatible endpoint for s3:// inputs (MinIO, LocalStack). */
+  s3Endpoint?: string;
+  /** S3 objects downloaded at once (default 8). */
+  s3Concurrency?: string;
   policy?: string;
   format: 'text' | 'json' | 'ocsf' | 'csv';
   remediate: RemediationMode;
@@ -53,15 +63,26 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (flags.remediate === 'enforce' && !flags.yes) {
     throw new UserError('--remediate enforce revokes rules in your AWS account with your credentials; add --yes to confirm');
   }
+  applyAwsFlags(flags);
+  const window = parseWindow(flags.since, flags.until);
   const policy = resolvePolicy(flags.policy);
   /** --quiet once: the summary only; twice: nothing on stdout, the exit code says it all. */
   const quiet = flags.quiet ?? 0;
   // A path named on the command line that does not exist is an error about the path, on stderr
   // (exit 2, like any bad input), not an invalid record among the results; the others are read.
-  const missing = paths.filter((p) => p !== '-' && !fs.existsSync(p));
+  for (const p of paths.filter(isS3Url)) {
+    try {
+      parseS3Url(p);
+    } catch (err) {
+      throw new UserError(errorMessage(err));
+    }
+  }
+  const missing = paths.filter((p) => p !== '-' && !isS3Url(p) && !fs.existsSync(p));
   for (const p of missing) process.stderr.write(`sgwatch: ${p}: no such file or directory\n`);
   paths = paths.filter((p) => !missing.includes(p));
   const maxInput = maxInputBytes(flags.maxInputMib);
+  const remote = paths.some(isS3Url) ? await s3Reader(flags, window, maxInput) : undefined;
+  let outsideWindow = 0;
   const mode = flags.remediate;
   const out = new LineWriter(process.stdout);
   const p = palette(useColor(flags.color, process.stdout));
@@ -86,7 +107,17 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
 
   if (flags.format === 'csv' && quiet === 0) await out.line(csvHeader().replace(/\n$/, ''));
   try {
-    for await (const result of replayResults(paths, { policy, mode, stdin: process.stdin, context, onNote, maxInputBytes: maxInput })) {
+    for await (const result of replayResults(paths, {
+      policy,
+      mode,
+      stdin: process.stdin,
+      context,
+      onNote,
+      maxInputBytes: maxInput,
+      remote,
+      window,
+      onOutsideWindow: () => outsideWindow++,
+    })) {
       progress.tick(result.source);
       const v = result.verdict;
       if (v.outcome === 'invalid') {
@@ -150,6 +181,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (flags.format === 'text' && quiet < 2) {
     if (quiet === 0) await out.line('');
     await out.line(summary.render(p, mode));
+    if (outsideWindow) await out.line(p.dim(`${outsideWindow} record(s) outside --since/--until left out`));
     await out.line(p.dim(`records kept in ${pipeline.where}`));
     if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
   }
@@ -219,6 +251,19 @@ function pipelineNote(ran: PipelineOutcome | undefined, failure?: string): strin
   if (unknown.length) parts.push(`${unknown.join(', ')} outcome UNKNOWN (timed out; not re-sent)`);
   if (ran.status === 'duplicate') parts.push('already recorded');
   return parts.length ? parts.join('; ') : undefined;
+}
+
+/** `s3://` inputs: the caller's credentials (--profile/--region applied already), a bounded number of downloads at once. */
+async function s3Reader(flags: ReplayFlags, window: { since?: string; until?: string }, maxObjectBytes: number | undefined): Promise<(url: string) => AsyncIterable<RemoteInput>> {
+  let concurrency: number | undefined;
+  if (flags.s3Concurrency !== undefined) {
+    concurrency = Number(flags.s3Concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UserError(`--s3-concurrency: expected a whole number from 1 to 64, got ${JSON.stringify(flags.s3Concurrency)}`);
+  }
+  if (flags.s3Endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(flags.s3Endpoint)) throw new UserError(`--s3-endpoint: expected an http(s) URL, got ${JSON.stringify(flags.s3Endpoint)}`);
+  const { s3Client, trailObjects } = await import('../../lib/s3/trail-objects');
+  const client = await s3Client({ endpoint: flags.s3Endpoint });
+  return (url) => trailObjects(client, url, { window, concurrency, maxObjectBytes: maxObjectBytes ?? MAX_INPUT_BYTES });
 }
 
 async function loadInventoryContext(files: string[], describe: boolean | undefined) {

@@ -25,6 +25,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import buffer from 'node:buffer';
 import { textRecords } from './text-records';
+import { isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
+
+/** An object named by a remote input (`s3://...`): its bytes, or why they could not be had. */
+export type RemoteInput = { name: string; bytes: Buffer } | { name: string; error: string };
 
 export type InputItem = { source: string; record: unknown } | { source: string; error: string };
 
@@ -33,6 +37,14 @@ export interface ReadOptions {
   stdin?: NodeJS.ReadableStream;
   /** Most bytes one input may give once decompressed (default MAX_INPUT_BYTES). */
   maxInputBytes?: number;
+  /** Reads a remote input (`s3://...`) object by object, in key order (lib/s3/trail-objects.ts). */
+  remote?: (url: string) => AsyncIterable<RemoteInput>;
+  /**
+   * Skip files of a folder walk whose CloudTrail name or day folder says they
+   * cannot hold a record in the window (lib/s3/trail-keys.ts keyInWindow).
+   * A file named on the command line is always read.
+   */
+  window?: TimeWindow;
 }
 
 /**
@@ -71,7 +83,7 @@ function ioReason(err: unknown): string {
 
 type Walked = { file: string } | { path: string; error: string };
 
-async function* walk(dir: string, seen: Set<string>): AsyncGenerator<Walked> {
+async function* walk(dir: string, seen: Set<string>, window: TimeWindow | undefined): AsyncGenerator<Walked> {
   let real: string;
   let names: string[];
   try {
@@ -94,12 +106,12 @@ async function* walk(dir: string, seen: Set<string>): AsyncGenerator<Walked> {
       yield { path: full, error: `cannot read: ${ioReason(err)}` };
       continue;
     }
-    if (stat.isDirectory()) yield* walk(full, seen);
-    else if (stat.isFile() && INPUT_FILE.test(name)) yield { file: full };
+    if (stat.isDirectory()) yield* walk(full, seen, window);
+    else if (stat.isFile() && INPUT_FILE.test(name) && (!window || keyInWindow(full.split('\\').join('/'), window))) yield { file: full };
   }
 }
 
-async function* files(path: string): AsyncGenerator<Walked> {
+async function* files(path: string, window: TimeWindow | undefined): AsyncGenerator<Walked> {
   let stat;
   try {
     stat = await fsp.stat(path);
@@ -107,7 +119,7 @@ async function* files(path: string): AsyncGenerator<Walked> {
     yield { path, error: `cannot read: ${ioReason(err)}` };
     return;
   }
-  if (stat.isDirectory()) yield* walk(path, new Set());
+  if (stat.isDirectory()) yield* walk(path, new Set(), window);
   else yield { file: path };
 }
 
@@ -175,7 +187,11 @@ async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number):
 export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
 async function* wholeFileText(file: string, cap: number): AsyncGenerator<string> {
-  let bytes: Buffer = readFileSync(file);
+  yield* bytesText(readFileSync(file), cap);
+}
+
+/** The text of bytes read whole, gunzipped when they start with the gzip magic bytes, under the cap. */
+async function* bytesText(bytes: Buffer, cap: number): AsyncGenerator<string> {
   if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength) });
@@ -201,27 +217,51 @@ async function textOf(label: string, opts: ReadOptions): Promise<AsyncIterable<s
 
 export async function* readInputs(paths: string[], opts: ReadOptions = {}): AsyncGenerator<InputItem> {
   for (const path of paths) {
-    const list: AsyncIterable<Walked> = path === '-' ? oneFile('-') : files(path);
+    if (isS3Url(path)) {
+      yield* remoteItems(path, opts);
+      continue;
+    }
+    const list: AsyncIterable<Walked> = path === '-' ? oneFile('-') : files(path, opts.window);
     for await (const entry of list) {
       if ('error' in entry) {
         const source = `${entry.path}#0`;
         yield { source, error: `${source}: ${entry.error}` };
         continue;
       }
-      const label = entry.file;
-      let index = 0;
-      try {
-        for await (const group of textRecords(await textOf(label, opts))) {
-          for (const item of group) {
-            const source = `${label}#${index++}`;
-            yield 'record' in item ? { source, record: item.record } : { source, error: `${source}: ${item.error}` };
-          }
-        }
-      } catch (err) {
-        const source = `${label}#${index}`;
-        yield { source, error: `${source}: cannot read: ${ioReason(err)}` };
+      yield* textItems(entry.file, () => textOf(entry.file, opts));
+    }
+  }
+}
+
+/** The records (and errors) of one input's text, sources `label#index`. */
+async function* textItems(label: string, text: () => Promise<AsyncIterable<string>>): AsyncGenerator<InputItem> {
+  let index = 0;
+  try {
+    for await (const group of textRecords(await text())) {
+      for (const item of group) {
+        const source = `${label}#${index++}`;
+        yield 'record' in item ? { source, record: item.record } : { source, error: `${source}: ${item.error}` };
       }
     }
+  } catch (err) {
+    const source = `${label}#${index}`;
+    yield { source, error: `${source}: cannot read: ${ioReason(err)}` };
+  }
+}
+
+async function* remoteItems(url: string, opts: ReadOptions): AsyncGenerator<InputItem> {
+  if (!opts.remote) {
+    yield { source: `${url}#0`, error: `${url}#0: s3:// inputs are not supported here` };
+    return;
+  }
+  const cap = opts.maxInputBytes ?? MAX_INPUT_BYTES;
+  for await (const obj of opts.remote(url)) {
+    if ('error' in obj) {
+      const source = `${obj.name}#0`;
+      yield { source, error: `${source}: ${obj.error}` };
+      continue;
+    }
+    yield* textItems(obj.name, async () => bytesText(obj.bytes, cap));
   }
 }
 
