@@ -26,6 +26,7 @@ Exit codes:
   2   bad input: an input, the policy (also policy validate) or a flag is invalid
   3   an alert or remediation step failed (run the same replay again: only what did not go out is retried)
   70  sgwatch itself failed (a bug); set SGWATCH_DEBUG=1 for the stack
+  130 interrupted (Ctrl-C; 143 for SIGTERM): what was done is kept, run the same command again to go on
   When several apply, the highest of 1-3 wins and stderr names each.`;
 
 export async function main(argv: string[]): Promise<number> {

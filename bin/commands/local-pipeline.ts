@@ -97,6 +97,7 @@ export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } 
       throw new UserError(`cannot copy the old store (.sgwatch/dynamodb) into ${storePath}: ${errorMessage(err)}; move .sgwatch/dynamodb aside to start afresh`);
     }
   }
+  reportRecovered(store.recovered);
   return { store, where: path.relative(process.cwd(), storePath) || '.', close: () => store.close() };
 }
 
@@ -180,4 +181,15 @@ async function enforceAccount(): Promise<string> {
   } catch (err) {
     throw new UserError(`--remediate enforce: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`);
   }
+}
+
+/** Says, once, what a run that stopped mid-step left: alerts that may or may not have gone out, revokes to retry. */
+function reportRecovered(recovered: ReadonlyArray<{ eventId: string; step: string; state: 'unknown' | 'failed' }>): void {
+  const unknown = recovered.filter((r) => r.state === 'unknown');
+  const retried = recovered.filter((r) => r.state === 'failed');
+  const ids = (list: typeof recovered) => list.slice(0, 5).map((r) => `${r.eventId} (${r.step})`).join(', ') + (list.length > 5 ? `, and ${list.length - 5} more` : '');
+  if (unknown.length) {
+    process.stderr.write(`sgwatch: an earlier run stopped while sending ${unknown.length} alert(s): ${ids(unknown)}; they may or may not have gone out, and are not re-sent (at-most-once): check the channel\n`);
+  }
+  if (retried.length) process.stderr.write(`sgwatch: an earlier run stopped during ${retried.length} remediation step(s): ${ids(retried)}; retried when their records come again\n`);
 }

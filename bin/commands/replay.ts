@@ -23,6 +23,7 @@ import { resolvePolicy } from './policy';
 import { errorMessage } from '../../lib/errors/error-text';
 import { applyAwsFlags, type AwsFlags } from './aws-flags';
 import { parseWindow } from './when';
+import { Interrupt } from './interrupt';
 import { isS3Url, parseS3Url } from '../../lib/s3/trail-keys';
 import { MAX_INPUT_BYTES, type RemoteInput } from '../../lib/cloudtrail/read';
 
@@ -88,7 +89,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const p = palette(useColor(flags.color, process.stdout));
   const summary = new Summary();
   const showProgress = flags.progress && Boolean(process.stderr.isTTY) && !process.env.CI;
-  const progress = new Progress(showProgress, showProgress ? countInputFiles(paths) : 0);
+  const progress = new Progress(showProgress, showProgress ? countInputFiles(paths, window) : 0);
   const failOn = flags.failOn;
   let failHit = false;
   /** Records that reached --fail-on, by their worst severity at or above it. */
@@ -106,6 +107,8 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
 
   if (flags.format === 'csv' && quiet === 0) await out.line(csvHeader().replace(/\n$/, ''));
+  const interrupt = new Interrupt();
+  let done = 0;
   try {
     for await (const result of replayResults(paths, {
       policy,
@@ -118,7 +121,9 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       window,
       onOutsideWindow: () => outsideWindow++,
     })) {
-      progress.tick(result.source);
+      if (interrupt.signal) break;
+      done++;
+      progress.tick(result.source, result.verdict.findings.length > 0);
       const v = result.verdict;
       if (v.outcome === 'invalid') {
         invalid = true;
@@ -177,6 +182,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   } finally {
     progress.stop();
     await pipeline.close();
+    interrupt.dispose();
   }
   if (flags.format === 'text' && quiet < 2) {
     if (quiet === 0) await out.line('');
@@ -186,6 +192,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
   }
   await out.flush();
+  if (interrupt.signal) {
+    process.stderr.write(
+      `sgwatch: interrupted (${interrupt.signal}) after ${done} record(s); what was done is kept in ${pipeline.where}: run the same command again to go on (stored records are skipped, no alert is sent twice)\n`,
+    );
+  }
   if (unknownAlerts) {
     process.stderr.write(
       `sgwatch: ${unknownAlerts} alert post(s) timed out: they may or may not have reached Slack; recorded as "unknown" and never re-sent (at-most-once), check the channel\n`,
@@ -198,6 +209,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (missing.length) reasons.push(`${missing.length} path(s) not found (exit 2)`);
   if (reasons.length > 1 && stepFailures) process.stderr.write(`sgwatch: ${reasons.join('; ')}: exit 3\n`);
   if (failHit && failOn && quiet < 2) process.stderr.write(`sgwatch: ${failOnReason(failOn, failedBy)}\n`);
+  if (interrupt.signal) return interrupt.code;
   if (stepFailures) return 3;
   if (invalid || missing.length) return 2;
   return failHit ? 1 : 0;

@@ -10,6 +10,7 @@
  *   r\x00<eventId>                     → the record, JSON
  *   g\x00<groupId>\x00<eventTime#id>   → eventId   (history of a group)
  *   f\x00<severity>\x00<eventTime#id>  → eventId   (findings by severity)
+ *   p\x00<eventId>\x00<step>          → ''        (a step claimed and not yet finished)
  * The index keys are written in the same batch as the record and never change
  * (a record's groups and verdict are fixed when it is stored).
  *
@@ -24,6 +25,12 @@
  *   its outcome is on disk before the next record is judged. A process killed
  *   mid-run loses only buffered records that had no side effect; the re-run
  *   judges and stores them again, once.
+ * - a step still claimed when the store is opened was being performed by a
+ *   process that is gone (the lock rules out a live one). Its claim is not
+ *   left to expire: an alert step becomes `unknown` (it may have been posted:
+ *   never re-sent, at-most-once, like a post that timed out), a remediation
+ *   step becomes `failed` (a revoke is safe to retry: one that was done comes
+ *   back already gone). `recovered` lists them for the caller to report.
  */
 import { ClassicLevel } from 'classic-level';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
@@ -35,6 +42,8 @@ const groupPrefix = (groupId: string): string => `g${SEP}${groupId}${SEP}`;
 const findingsPrefix = (severity: string): string => `f${SEP}${severity}${SEP}`;
 /** The first key after every key starting with `prefix`. */
 const prefixEnd = (prefix: string): string => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+const claimKey = (eventId: string, step: string): string => `p${SEP}${eventId}${SEP}${step}`;
+const CLAIMS = `p${SEP}`;
 const FORMAT_KEY = `m${SEP}format`;
 const FORMAT = 'sgwatch-store 1';
 
@@ -54,6 +63,15 @@ export interface LevelStore extends ChangeStore {
   getMeta(name: string): Promise<string | undefined>;
   setMeta(name: string, value: string): Promise<void>;
   close(): Promise<void>;
+  /** Steps a stopped process had claimed and not finished, resolved when the store was opened. */
+  readonly recovered: ReadonlyArray<{ eventId: string; step: StepName; state: 'unknown' | 'failed' }>;
+}
+
+/** What a claim left by a stopped process becomes (see the header). */
+function recoveredStatus(step: StepName, prev: StepStatus, at: string): StepStatus {
+  const detail = 'sgwatch stopped (killed or crashed) while performing this step';
+  if (step === 'remediate') return { ...prev, state: 'failed', at, detail: `${detail}; retried on the next run (a revoke already done comes back already gone)`, leaseUntil: undefined };
+  return { ...prev, state: 'unknown', at, detail: `${detail}: it may or may not have gone out; not re-sent (at-most-once), check the channel`, leaseUntil: undefined };
 }
 
 /** LevelDB refused the folder because another process holds it. */
@@ -87,12 +105,12 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
   }
 
   /** Writes not yet on disk, by key, in the order they were made (Map keeps insertion order). */
-  let pending = new Map<string, string>();
+  let pending = new Map<string, string | null>();
   let bufferedRecords = 0;
   if (format === undefined) pending.set(FORMAT_KEY, FORMAT);
 
   function read(key: string): string | undefined {
-    return pending.has(key) ? pending.get(key) : db.getSync(key);
+    return pending.has(key) ? (pending.get(key) ?? undefined) : db.getSync(key);
   }
   function readRecord(eventId: string): HistoryRecord | undefined {
     const raw = read(recordKey(eventId));
@@ -108,7 +126,7 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
   }
   async function flush(): Promise<void> {
     if (pending.size === 0) return;
-    const ops = [...pending].map(([key, value]) => ({ type: 'put' as const, key, value }));
+    const ops = [...pending].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value }));
     // Reads during the batch see the buffered values; they are replaced only once the batch is on disk.
     await db.batch(ops);
     pending = new Map();
@@ -139,8 +157,23 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     return ids.map((id) => readRecord(id)).filter((r): r is HistoryRecord => r !== undefined);
   }
 
+  // Claims left by a process that stopped mid-step (see the header).
+  const recovered: Array<{ eventId: string; step: StepName; state: 'unknown' | 'failed' }> = [];
+  for (const key of await db.keys({ gt: CLAIMS, lt: prefixEnd(CLAIMS) }).all()) {
+    const [, eventId, step] = key.split(SEP) as [string, string, StepName];
+    pending.set(key, null);
+    const r = readRecord(eventId);
+    const prev = r?.steps[step];
+    if (!r || prev?.state !== 'pending') continue;
+    r.steps[step] = recoveredStatus(step, prev, new Date().toISOString());
+    writeRecord(r);
+    recovered.push({ eventId, step, state: r.steps[step]!.state as 'unknown' | 'failed' });
+  }
+  await flush();
+
   const store: LevelStore = {
     path: options.path,
+    recovered,
 
     putIfAbsent: (record) =>
       serial(async () => {
@@ -165,6 +198,7 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
         const r = mustRead(eventId, `update step ${step}`);
         const wasClaimed = r.steps[step]?.state === 'pending';
         r.steps[step] = snapshot(status);
+        if (status.state !== 'pending') pending.set(claimKey(eventId, step), null);
         if (extra?.remediation) r.remediation = snapshot(extra.remediation);
         if (extra?.links) r.links = { ...(r.links ?? {}), ...snapshot(extra.links) };
         writeRecord(r);
@@ -178,6 +212,7 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
         if (!claimMatches(r.steps[step], expected)) return false;
         r.steps[step] = snapshot(next);
         writeRecord(r);
+        if (next.state === 'pending') pending.set(claimKey(eventId, step), '');
         // On disk before the side effect is performed.
         await flush();
         return true;

@@ -277,6 +277,39 @@ describe('LevelDB embedded store on disk', () => {
       }
     }));
 
+  it('claims left by a stopped process: an alert becomes unknown (never re-sent), a revoke failed (retried); finished steps are untouched', () =>
+    withDir(async (path) => {
+      const store = await openLevelStore({ path, flushEvery: 1_000_000 });
+      await store.putIfAbsent(recordOf(violation({ eventId: 'lv-a' })));
+      await store.putIfAbsent(recordOf(violation({ eventId: 'lv-b' })));
+      await store.claimStep('lv-a', 'notifySlack', undefined, { state: 'pending', attempts: 1, leaseUntil: '2999-01-01T00:00:00.000Z' });
+      await store.claimStep('lv-a', 'remediate', undefined, { state: 'pending', attempts: 1 });
+      await store.claimStep('lv-b', 'notifySlack', undefined, { state: 'pending', attempts: 1 });
+      await store.updateStep('lv-b', 'notifySlack', { state: 'done', attempts: 1 });
+      // The folder as a process killed now leaves it (closing would flush).
+      const copy = `${path}-as-killed`;
+      cpSync(path, copy, { recursive: true });
+      await store.close();
+      const reopened = await openLevelStore({ path: copy });
+      try {
+        expect([...reopened.recovered].sort((x, y) => x.step.localeCompare(y.step))).toEqual([
+          { eventId: 'lv-a', step: 'notifySlack', state: 'unknown' },
+          { eventId: 'lv-a', step: 'remediate', state: 'failed' },
+        ]);
+        const a = await reopened.get('lv-a');
+        expect(a?.steps.notifySlack).toMatchObject({ state: 'unknown', attempts: 1 });
+        expect(a?.steps.notifySlack?.leaseUntil).toBeUndefined();
+        expect(a?.steps.remediate).toMatchObject({ state: 'failed', attempts: 1 });
+        expect((await reopened.get('lv-b'))?.steps.notifySlack).toEqual({ state: 'done', attempts: 1 });
+      } finally {
+        await reopened.close();
+      }
+      // Resolved once: a second open finds nothing left to recover.
+      const again = await openLevelStore({ path: copy });
+      expect(again.recovered).toEqual([]);
+      await again.close();
+    }));
+
   it('refuses a folder written by another format', () =>
     withDir(async (path) => {
       const { ClassicLevel } = await import('classic-level');
