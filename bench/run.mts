@@ -8,7 +8,9 @@
  *      every record is new and stored)             — target c/a ≤ 4, peak RSS ≤ 300 MB
  *  (d) the same with `--store memory` (nothing on disk), to show what the store costs
  * at 10,000 and 100,000 records (cost must grow linearly), each in a fresh
- * process, best of RUNS runs. Results go to stdout and bench/out/results.json.
+ * process, best of RUNS runs; then the same (a), (c), (d) on issue 7's mixes: one
+ * plain 100,000-record file, quiet and stress accounts, and 1,000,000 records.
+ * Results go to stdout and bench/out/results.json.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -130,6 +132,51 @@ if (SIZES.length >= 2) {
     marginalUsPerRecord: { a: marginalUs('a'), b: marginalUs('b'), c: marginalUs('c') },
     fixedMs: { a: fixedMs('a'), b: fixedMs('b'), c: fixedMs('c') },
   };
+}
+
+// ---------------------------------------------------------------- issue 7: the trails users replay
+// The default embedded-store replay (c) beside --store memory (d) and the floor (a) on the mixes of
+// issue 7. BENCH_MIXES=0 skips the section, BENCH_MILLION=0 the 1,000,000-record run (≈2 minutes).
+if (process.env.BENCH_MIXES !== '0') {
+  const mixes: Array<{ key: string; title: string; records: number; perFile: number; sgShare: number; gzip: boolean; runs: number }> = [
+    { key: 'single-stress', title: 'one plain 100,000-record file, 30% security-group changes', records: 100_000, perFile: 100_000, sgShare: 0.3, gzip: false, runs: RUNS },
+    { key: 'quiet', title: '200 gzipped files × 500, 0.5% security-group changes (a quiet account)', records: 100_000, perFile: 500, sgShare: 0.005, gzip: true, runs: RUNS },
+    { key: 'stress', title: '200 gzipped files × 500, 30% security-group changes (a stress mix)', records: 100_000, perFile: 500, sgShare: 0.3, gzip: true, runs: RUNS },
+  ];
+  if (process.env.BENCH_MILLION !== '0') {
+    mixes.push({ key: 'million', title: '2,000 gzipped files × 500, 8% security-group changes (1,000,000 records)', records: 1_000_000, perFile: 500, sgShare: 0.08, gzip: true, runs: 1 });
+  }
+  const mixReport: Record<string, unknown> = {};
+  console.log('\nReplay mixes (issue 7): the default store (c) and --store memory (d) beside the floor (a)');
+  for (const mix of mixes) {
+    const dir = path.join(outDir, `mix-${mix.key}`);
+    const bytes = generate(dir, mix.records, mix.perFile, { sgShare: mix.sgShare, gzip: mix.gzip });
+    const bestOf = (fn: () => Measure) => {
+      let b: Measure | undefined;
+      for (let i = 0; i < mix.runs; i++) {
+        const m = fn();
+        if (!b || m.ms < b.ms) b = { ...m, maxRssMb: Math.max(m.maxRssMb, b?.maxRssMb ?? 0) };
+      }
+      return b!;
+    };
+    const a = bestOf(() => measureInProcess('parse', dir));
+    const c = bestOf(() => measureCli(dir, mix.records));
+    const d = bestOf(() => measureCli(dir, mix.records, ['--store', 'memory']));
+    console.log(`  ${mix.title} (${(bytes / 1e6).toFixed(0)} MB of JSON)`);
+    console.log(`    (a) floor                 ${String(rate(a)).padStart(8)} records/s  ${a.ms.toFixed(0).padStart(6)} ms  peak ${mb(a.maxRssMb)}`);
+    console.log(`    (c) CLI, default store    ${String(rate(c)).padStart(8)} records/s  ${c.ms.toFixed(0).padStart(6)} ms  peak ${mb(c.maxRssMb)}   c/a = ${(c.ms / a.ms).toFixed(2)}  RSS − floor = ${mb(c.maxRssMb - a.maxRssMb)}`);
+    console.log(`    (d) CLI --store memory    ${String(rate(d)).padStart(8)} records/s  ${d.ms.toFixed(0).padStart(6)} ms  peak ${mb(d.maxRssMb)}   d/a = ${(d.ms / a.ms).toFixed(2)}`);
+    mixReport[mix.key] = {
+      title: mix.title,
+      records: mix.records,
+      jsonBytes: bytes,
+      a: { ...a, recordsPerSec: rate(a) },
+      c: { ...c, recordsPerSec: rate(c), ratio: c.ms / a.ms },
+      d: { ...d, recordsPerSec: rate(d), ratio: d.ms / a.ms },
+    };
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  report.mixes = mixReport;
 }
 
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));

@@ -7,7 +7,10 @@
  *
  * - A path is a file, a folder (walked recursively, entries in name order,
  *   dotfiles skipped, only *.json, *.jsonl, *.ndjson, *.log and *.gz files; an
- *   explicitly named file is always read), or `-` for stdin.
+ *   explicitly named file is always read), `-` for stdin, or `s3://...`, read
+ *   object by object through `opts.remote` (lib/s3/trail-objects.ts).
+ * - `opts.window` skips walked files whose CloudTrail name or day folder says
+ *   they cannot hold a record of the window (lib/s3/trail-keys.ts).
  * - Gzip is recognised by its magic bytes (1f 8b), not by the extension.
  * - Formats are told apart by content (see formats.ts and text-records.ts).
  * - Memory: files are processed one at a time; NDJSON (and CloudTrail's
