@@ -3,7 +3,7 @@
  * only wires them to commander and turns thrown user errors into exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { SEVERITIES } from '../lib/model';
+import { OUTCOMES, SEVERITIES } from '../lib/model';
 import { replayCommand, type ReplayFlags } from './commands/replay';
 import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
@@ -57,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--yes', 'confirm --remediate enforce: really revoke rules with your AWS credentials')
     .addOption(severityOption('--fail-on <severity>', 'exit 1 when a finding reaches this severity'))
     .option('--all', 'text format: also list ignored records (not security-group changes)')
+    .addOption(severityOption('--severity <severity>', 'output only records with a finding at or above this severity (storing and alerts are unchanged)'))
+    .addOption(new Option('--outcome <outcome...>', 'output only records with these outcomes (storing and alerts are unchanged)').choices(OUTCOMES as unknown as string[]))
     .option('--no-color', 'no colours in text output')
     .option('--no-progress', 'no progress bar on stderr')
     .option('-q, --quiet', 'no line per record: the summary only (text); twice (-qq): nothing on stdout, the exit code says it all', (_v: string, n: number) => n + 1, 0)

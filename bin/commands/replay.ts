@@ -3,7 +3,7 @@
  * Lambda, over files, folders or stdin, printed as text or JSON lines.
  */
 import fs from 'node:fs';
-import type { RemediationMode, Severity } from '../../lib/model';
+import type { Outcome, RemediationMode, Severity } from '../../lib/model';
 import { severityAtLeast, worstSeverity } from '../../lib/policy/severity';
 import { SEVERITIES } from '../../lib/model';
 import { replayResults } from '../../lib/replay';
@@ -39,6 +39,10 @@ export interface ReplayFlags extends LocalPipelineFlags, AwsFlags {
   remediate: RemediationMode;
   yes?: boolean;
   failOn?: Severity;
+  /** Output filter: records with a finding at or above it. */
+  severity?: Severity;
+  /** Output filter: records with one of these outcomes. */
+  outcome?: Outcome[];
   all?: boolean;
   color: boolean;
   progress: boolean;
@@ -150,6 +154,12 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         }
       }
       if (ran) unknownAlerts += Object.values(ran.steps).filter((s) => s?.state === 'unknown' && !s.earlier).length;
+      if (!shown(result, flags)) {
+        // Left out of the output by --severity/--outcome; an invalid input is still said on stderr.
+        if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
+        if (flags.format === 'text') summary.add(result);
+        continue;
+      }
       if (quiet > 0) {
         // --quiet: no per-record output (the summary only, in text); an invalid input is still said on stderr.
         if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
@@ -173,7 +183,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         continue;
       }
       summary.add(result);
-      if (v.outcome === 'ignored' && !flags.all) {
+      if (v.outcome === 'ignored' && !flags.all && !flags.outcome?.includes('ignored')) {
         summary.hiddenIgnored++;
         continue;
       }
@@ -213,6 +223,14 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   if (stepFailures) return 3;
   if (invalid || missing.length) return 2;
   return failHit ? 1 : 0;
+}
+
+/** Whether --severity and --outcome keep a result in the output. */
+function shown(result: { verdict: { outcome: Outcome; findings: ReadonlyArray<{ severity: Severity }> } }, flags: Pick<ReplayFlags, 'severity' | 'outcome'>): boolean {
+  if (flags.outcome?.length && !flags.outcome.includes(result.verdict.outcome)) return false;
+  const min = flags.severity;
+  if (min && !result.verdict.findings.some((f) => severityAtLeast(f.severity, min))) return false;
+  return true;
 }
 
 /** `--fail-on high: 17 records at or above high (12 critical, 5 high)`. */
