@@ -86,7 +86,7 @@ function actionText(rec: HistoryRecord): string {
 }
 
 async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: string, withGroup: boolean): Promise<void> {
-  const out = new LineWriter(process.stdout);
+  const out = new LineWriter(process.stdout, { json: flags.format === 'json' || flags.format === 'ocsf' });
   if (flags.format === 'csv') {
     await out.line(csvHeader().replace(/\n$/, ''));
     for (const rec of records) {

@@ -89,7 +89,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const remote = paths.some(isS3Url) ? await s3Reader(flags, window, maxInput) : undefined;
   let outsideWindow = 0;
   const mode = flags.remediate;
-  const out = new LineWriter(process.stdout);
+  const out = new LineWriter(process.stdout, { json: flags.format === 'json' || flags.format === 'ocsf' });
   const p = palette(useColor(flags.color, process.stdout));
   const summary = new Summary();
   const showProgress = flags.progress && Boolean(process.stderr.isTTY) && !process.env.CI;
