@@ -9,6 +9,9 @@
  *   resolved function environment, and the policyFile with the real policy
  *   loader. Errors name the parameter, its value and what is expected, and are
  *   ServerlessErrors: one message, no stack trace, exit code 1.
+ * - `watchedVpcs` (custom.sgwatch.watchedVpcs): VPC ids only, and
+ *   `${sgwatch:watchedVpcArnPatterns}`, their ec2:Vpc patterns for the
+ *   revoke grant's VPC scope.
  * - `${sgwatch:slackWebhookParameterArnPath}`: the Slack webhook parameter's
  *   name as it appears in its ARN (`parameter/name`), with or without the
  *   name's leading `/`, so the SSM grant is that one parameter.
@@ -29,7 +32,23 @@ const CLOUDFORMATION_PLACEHOLDERS = {
 };
 
 /** The problems (one line each) with the stage parameters, as the Lambda would report them. */
-function stageProblems(serviceDir, environment, policyFile) {
+/** A VPC id as EC2 writes it (8 or 17 hex digits). */
+const VPC_ID = /^vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** `watchedVpcs` (`vpc-0a1b2c3d,vpc-...`, commas or spaces) as a list of ids; '' is none (every VPC). */
+function watchedVpcIds(value) {
+  return String(value ?? '')
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function watchedVpcProblems(value) {
+  const bad = watchedVpcIds(value).filter((id) => !VPC_ID.test(id));
+  return bad.length ? [`parameter watchedVpcs has ${bad.map((b) => JSON.stringify(b)).join(', ')}; expected VPC ids (vpc- and 8 or 17 hex digits) separated by commas, or empty for every VPC`] : [];
+}
+
+function stageProblems(serviceDir, environment, policyFile, watchedVpcs) {
   const config = loadTsModule(serviceDir, 'lib/pipeline/config.ts');
   const env = {};
   for (const [name, value] of Object.entries(environment || {})) {
@@ -46,6 +65,7 @@ function stageProblems(serviceDir, environment, policyFile) {
     if (!Array.isArray(err && err.problems)) throw err;
     problems.push(...err.problems);
   }
+  problems.push(...watchedVpcProblems(watchedVpcs));
   if (policyFile !== undefined) {
     const compiled = compilePolicy(serviceDir, path.resolve(serviceDir, policyFile), policyFile);
     if (compiled.error) problems.push(`parameter policyFile: ${compiled.error}`);
@@ -74,7 +94,12 @@ class SgwatchPackageChecks {
     this.configurationVariablesSources = {
       sgwatch: {
         async resolve({ address, resolveVariable }) {
-          if (address !== 'slackWebhookParameterArnPath') throw new serverless.classes.Error(`\${sgwatch:${address}}: unknown; sgwatch provides slackWebhookParameterArnPath`);
+          if (address === 'watchedVpcArnPatterns') {
+            // The ec2:Vpc values of the revoke grant's VPC scope; the account and region are already in the resource ARN.
+            const ids = watchedVpcIds(await resolveVariable('param:watchedVpcs')).filter((id) => VPC_ID.test(id));
+            return { value: ids.length ? ids.map((id) => `arn:*:ec2:*:*:vpc/${id}`) : ['arn:*:ec2:*:*:vpc/none'] };
+          }
+          if (address !== 'slackWebhookParameterArnPath') throw new serverless.classes.Error(`\${sgwatch:${address}}: unknown; sgwatch provides slackWebhookParameterArnPath and watchedVpcArnPatterns`);
           const name = String((await resolveVariable('param:slackWebhookParameter')) ?? '').trim();
           return { value: name === '' ? '' : loadTsModule(serverlessDir(serverless), 'lib/pipeline/config.ts').ssmParameterArnPath(name) };
         },
@@ -88,7 +113,7 @@ class SgwatchPackageChecks {
     const sls = this.serverless;
     const serviceDir = serverlessDir(sls);
     const custom = (sls.service.custom && sls.service.custom.sgwatch) || {};
-    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile);
+    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs);
     if (problems.length > 0) {
       throw new sls.classes.Error(`sgwatch: invalid stage parameters (serverless.yml params or --param):\n  ${problems.join('\n  ')}`);
     }

@@ -22,6 +22,8 @@ const templatePath = join(outDir, 'cloudformation-template-update-stack.json');
 const inputs = ['serverless.yml', 'esbuild.config.js', 'package-lock.json', 'lib', 'handlers', 'scripts', 'test/deploy/template.test.ts'];
 // A Slack parameter without its leading `/`: its grant must still be that one parameter's ARN.
 const SLACK_PARAMETER = 'sgwatch-slack-webhook';
+// Revokes limited to two VPCs (an 8- and a 17-digit id).
+const WATCHED_VPCS = 'vpc-0a1b2c3d, vpc-0123456789abcdef0';
 const packageEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY', AWS_SECRET_ACCESS_KEY: 'package-only', SLS_TELEMETRY_DISABLED: '1' };
 
 function newest(path: string): number {
@@ -42,7 +44,7 @@ function fresh(): boolean {
 
 beforeAll(async () => {
   if (!fresh()) {
-    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=slackWebhookParameter=${SLACK_PARAMETER}`], {
+    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=slackWebhookParameter=${SLACK_PARAMETER}`, `--param=watchedVpcs=${WATCHED_VPCS}`], {
       cwd: root,
       env: packageEnv,
       timeout: 120_000,
@@ -140,7 +142,8 @@ describe('packaged template', () => {
     const revoking = statements().filter((s) => asArray(s.statement.Action).some((a: string) => /^ec2:Revoke/.test(a)));
     expect(revoking.length).toBeGreaterThan(0);
     for (const s of revoking) {
-      expect(s.condition, s.owner).toBe('EnforceRemediation');
+      // Every revoke statement exists only under enforce (RestrictRevokesToWatchedVpcs includes it, below).
+      expect(['EnforceRemediation', 'RestrictRevokesToWatchedVpcs'], s.owner).toContain(s.condition);
       for (const r of asArray(s.statement.Resource)) expect(JSON.stringify(r)).toMatch(/AWS::Region.*AWS::AccountId.*security-group/);
     }
     expect(template.Conditions.EnforceRemediation).toEqual({ 'Fn::Equals': ['dry-run', 'enforce'] });
@@ -149,10 +152,18 @@ describe('packaged template', () => {
     const deny = revoking.filter((s) => s.statement.Effect === 'Deny');
     expect(allow).toHaveLength(1);
     expect(allow[0].statement.Condition).toEqual({ StringEquals: { 'aws:ResourceAccount': { Ref: 'AWS::AccountId' } } });
-    expect(deny).toHaveLength(1);
-    expect(asArray(deny[0].statement.Action).sort()).toEqual(['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress']);
-    expect(deny[0].statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/sgwatch:protect': 'true' } });
-    expect(JSON.stringify(deny[0].statement.Resource)).toMatch(/:security-group\/\*/);
+    expect(deny).toHaveLength(2);
+    const protect = deny.find((d) => d.statement.Sid === 'NeverRevokeInProtectedGroups')!;
+    expect(asArray(protect.statement.Action).sort()).toEqual(['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress']);
+    expect(protect.statement.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/sgwatch:protect': 'true' } });
+    expect(JSON.stringify(protect.statement.Resource)).toMatch(/:security-group\/\*/);
+    // watchedVpcs: revokes in any other VPC are denied, in a policy that exists only when the list is set under enforce.
+    const vpcs = deny.find((d) => d.statement.Sid === 'RevokeOnlyInWatchedVpcs')!;
+    expect(vpcs.condition).toBe('RestrictRevokesToWatchedVpcs');
+    expect(template.Conditions.RestrictRevokesToWatchedVpcs).toEqual({ 'Fn::And': [{ Condition: 'EnforceRemediation' }, { 'Fn::Not': [{ 'Fn::Equals': [WATCHED_VPCS, ''] }] }] });
+    expect(asArray(vpcs.statement.Action).sort()).toEqual(['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress']);
+    expect(vpcs.statement.Condition).toEqual({ StringNotLike: { 'ec2:Vpc': ['arn:*:ec2:*:*:vpc/vpc-0a1b2c3d', 'arn:*:ec2:*:*:vpc/vpc-0123456789abcdef0'] } });
+    expect(JSON.stringify(vpcs.statement.Resource)).toMatch(/AWS::Region.*AWS::AccountId.*:security-group\/\*/);
     // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules) and a
     // group's name (records name groups by id; default-group-rule needs the name) is granted in
     // every mode, read-only, in one statement apart from the revoke actions.
@@ -220,6 +231,7 @@ describe('osls package refuses bad stage parameters (after packaging)', () => {
     ['slackWebhookParameter=sgwatch/slack', 'parameter slackWebhookParameter is "sgwatch/slack"; expected the NAME of an SSM SecureString parameter'],
     ['policyFile=test/fixtures/policies/bad-severity.yml', 'parameter policyFile: invalid policy test/fixtures/policies/bad-severity.yml: test/fixtures/policies/bad-severity.yml: rules.public-all-ports.severity: expected one of info|low|medium|high|critical, got "hgih"'],
     ['policyFile=nope/missing.yml', 'parameter policyFile: policyFile nope/missing.yml: no such file'],
+    ['watchedVpcs=vpc-xyz,vpc-0a1b2c3d', 'parameter watchedVpcs has "vpc-xyz"; expected VPC ids (vpc- and 8 or 17 hex digits) separated by commas, or empty for every VPC'],
   ])('%s', async (param, message) => {
     const { code, output } = await packageWith(param);
     expect(code, output).toBe(1); // not 124: timeout's code for the hang it used to be
