@@ -9,7 +9,9 @@
  *   id (also proving the id belongs to that group); if that call is denied,
  *   the id is tried in the direction it was judged in (or, not judged,
  *   ingress then egress: an id lives in exactly one direction).
- * - Old records without ids: the plan's exact permissions.
+ * - Old records without ids: the plan's exact permissions, only within
+ *   PERMISSION_REVOKE_MAX_AGE_SECONDS of the event (see there); older,
+ *   alert-only with the reason.
  * - Not found (rule or group) is success: `already-gone`. EC2 fails a whole
  *   call when one of several ids is gone, so such a call is retried id by
  *   id. Throttling is retried by the SDK (`maxAttempts`). Anything else is
@@ -37,7 +39,25 @@ import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions
 import { errorMessage, errorText } from '../errors/error-text';
 import { DIRECTIONS, gateRevoke, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
 
-export type Ec2RemediatorOptions = Ec2ContextClientOptions;
+export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
+  /**
+   * How old (from its eventTime) a record without rule ids may be for its
+   * exact permissions to be revoked; default PERMISSION_REVOKE_MAX_AGE_SECONDS.
+   */
+  permissionRevokeMaxAgeSeconds?: number;
+  /** The clock (ms), for tests. */
+  now?: () => number;
+}
+
+/**
+ * One hour. A record without rule ids can only be revoked by its exact
+ * permission, and EC2 cannot tell that permission from the same one
+ * re-created since (by an excepted actor, a stack): there is no rule id to
+ * compare. Modern CloudTrail records carry the ids, so id-less records are
+ * old ones (replays) or hand-made: within an hour of the event (the Lambda's
+ * own retries) the permission is revoked; older, it is alert-only and says why.
+ */
+export const PERMISSION_REVOKE_MAX_AGE_SECONDS = 3600;
 
 
 type ErrorClass = 'rule-gone' | 'group-gone' | 'denied' | 'other';
@@ -222,10 +242,19 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         }
       }
 
-      const perms = permissionCalls(plan.permissions);
-      t.failures.push(...perms.failures);
-      for (const direction of DIRECTIONS) {
-        if (perms.byDirection[direction].length) await revokePermissions(client, groupId, direction, perms.byDirection[direction], t);
+      const ageSeconds = ((opts.now ?? Date.now)() - Date.parse(change.eventTime)) / 1000;
+      const maxAge = opts.permissionRevokeMaxAgeSeconds ?? PERMISSION_REVOKE_MAX_AGE_SECONDS;
+      if (plan.permissions.length && !(ageSeconds <= maxAge)) {
+        // NaN (no readable eventTime) is refused too.
+        t.refused.push(
+          `${plan.permissions.length} permission(s) of a record without rule ids, ${Number.isFinite(ageSeconds) ? `${Math.round(ageSeconds / 60)} min` : 'of unknown age'} after the event: not revoked (older than ${Math.round(maxAge / 60)} min, the same permission may have been re-created since, and without a rule id EC2 cannot tell; check and revoke by hand)`,
+        );
+      } else {
+        const perms = permissionCalls(plan.permissions);
+        t.failures.push(...perms.failures);
+        for (const direction of DIRECTIONS) {
+          if (perms.byDirection[direction].length) await revokePermissions(client, groupId, direction, perms.byDirection[direction], t);
+        }
       }
 
       return summarise(plan, t);

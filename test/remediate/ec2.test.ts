@@ -302,11 +302,21 @@ describe('revoke by permissions (old records without ids)', () => {
     { direction: 'egress', protocol: 'udp', fromPort: 53, toPort: 53, source: { kind: 'prefix-list', prefixListId: 'pl-0123abcd' } },
   ];
 
+  /** A remediator whose clock is a minute after the builders' eventTime (2024-05-01T12:00:00Z). */
+  const recent = (over: { now?: () => number } = {}) => createEc2Remediator({ client: client(), now: () => Date.parse('2024-05-01T12:01:00Z'), ...over });
+
+  it('an id-less record older than an hour is not revoked by permission: alert-only, no call, and it says why', async () => {
+    const out = await recent({ now: () => Date.parse('2024-05-01T13:30:00Z') }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
+    expect(out).toMatchObject({ status: 'alert-only', ruleIds: [], permissionsRevoked: 0 });
+    expect(out.detail).toMatch(/1 permission\(s\) of a record without rule ids, 90 min after the event: not revoked .*re-created since/);
+  });
+
   it('builds the exact IpPermissions, by direction', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
     ec2.on(RevokeSecurityGroupEgressCommand).resolves({ Return: true });
     const c = change({ rules: [rule({ ruleId: undefined })] });
-    const out = await createEc2Remediator({ client: client() }).revoke(c, plan({ ruleIds: [], permissions: perms }));
+    const out = await recent().revoke(c, plan({ ruleIds: [], permissions: perms }));
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)[0].args[0].input).toEqual({
       GroupId: GROUP_ID,
       IpPermissions: [
@@ -325,20 +335,20 @@ describe('revoke by permissions (old records without ids)', () => {
 
   it('one permission revoked, whose rule id EC2 reports, counts as one rule ("Revoked 1 rule", not 2)', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).resolves(revoked(ID1));
-    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    const out = await recent().revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
     expect(out).toMatchObject({ status: 'revoked', ruleIds: [ID1], permissionsRevoked: 0, detail: `revoked 1 permission(s) (${ID1})` });
     expect(describeAction(out, undefined).text).toMatch(/^Revoked 1 rule\b/);
   });
 
   it('UnknownIpPermissions count as already gone', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true, UnknownIpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22 }] });
-    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    const out = await recent().revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
     expect(out).toMatchObject({ status: 'already-gone', permissionsRevoked: 0, detail: '1 permission(s) already gone' });
   });
 
   it('InvalidPermission.NotFound → already-gone', async () => {
     ec2.on(RevokeSecurityGroupIngressCommand).rejects(awsError('Client.InvalidPermission.NotFound'));
-    const out = await createEc2Remediator({ client: client() }).revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
+    const out = await recent().revoke(change(), plan({ ruleIds: [], permissions: [perms[0]] }));
     expect(out.status).toBe('already-gone');
   });
 
