@@ -37,7 +37,7 @@ import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRules, type CurrentRule } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { errorMessage, errorText } from '../errors/error-text';
-import { DIRECTIONS, gateRevoke, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
+import { DIRECTIONS, gateRevoke, permissionAgeRefusal, PERMISSION_REVOKE_MAX_AGE_SECONDS, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
 
 export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
   /**
@@ -49,15 +49,7 @@ export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
   now?: () => number;
 }
 
-/**
- * One hour. A record without rule ids can only be revoked by its exact
- * permission, and EC2 cannot tell that permission from the same one
- * re-created since (by an excepted actor, a stack): there is no rule id to
- * compare. Modern CloudTrail records carry the ids, so id-less records are
- * old ones (replays) or hand-made: within an hour of the event (the Lambda's
- * own retries) the permission is revoked; older, it is alert-only and says why.
- */
-export const PERMISSION_REVOKE_MAX_AGE_SECONDS = 3600;
+export { PERMISSION_REVOKE_MAX_AGE_SECONDS };
 
 
 type ErrorClass = 'rule-gone' | 'group-gone' | 'denied' | 'other';
@@ -242,13 +234,9 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         }
       }
 
-      const ageSeconds = ((opts.now ?? Date.now)() - Date.parse(change.eventTime)) / 1000;
-      const maxAge = opts.permissionRevokeMaxAgeSeconds ?? PERMISSION_REVOKE_MAX_AGE_SECONDS;
-      if (plan.permissions.length && !(ageSeconds <= maxAge)) {
-        // NaN (no readable eventTime) is refused too.
-        t.refused.push(
-          `${plan.permissions.length} permission(s) of a record without rule ids, ${Number.isFinite(ageSeconds) ? `${Math.round(ageSeconds / 60)} min` : 'of unknown age'} after the event: not revoked (older than ${Math.round(maxAge / 60)} min, the same permission may have been re-created since, and without a rule id EC2 cannot tell; check and revoke by hand)`,
-        );
+      const tooOld = permissionAgeRefusal(change, plan.permissions.length, (opts.now ?? Date.now)(), opts.permissionRevokeMaxAgeSeconds);
+      if (tooOld) {
+        t.refused.push(tooOld);
       } else {
         const perms = permissionCalls(plan.permissions);
         t.failures.push(...perms.failures);

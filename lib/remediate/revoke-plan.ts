@@ -61,20 +61,43 @@ export function planRefusal(change: Change, plan: RemediationPlan): string | und
  * (dry-run never calls EC2), so the outcome says each id is revoked only if
  * it still is the rule that was judged.
  */
-export function dryRunOutcome(change: Change, plan: RemediationPlan): RemediationOutcome {
+/**
+ * One hour: how old (from its eventTime) a record without rule ids may be for
+ * its exact permissions to be revoked. EC2 cannot tell such a permission from
+ * the same one re-created since (by an excepted actor, a stack): there is no
+ * rule id to compare. Modern CloudTrail records carry the ids, so id-less
+ * records are old ones (replays) or hand-made; within an hour of the event
+ * (the Lambda's own retries) the permission is revoked, older it is
+ * alert-only and says why. Enforce (ec2.ts) and dry-run use the same test.
+ */
+export const PERMISSION_REVOKE_MAX_AGE_SECONDS = 3600;
+
+/** Why a plan's permissions must not be revoked now, or undefined when they may. */
+export function permissionAgeRefusal(change: Change, count: number, nowMs: number, maxAgeSeconds = PERMISSION_REVOKE_MAX_AGE_SECONDS): string | undefined {
+  if (count === 0) return undefined;
+  const ageSeconds = (nowMs - Date.parse(change.eventTime)) / 1000;
+  if (ageSeconds <= maxAgeSeconds) return undefined; // NaN (no readable eventTime) is refused too
+  const age = Number.isFinite(ageSeconds) ? `${Math.round(ageSeconds / 60)} min` : 'of unknown age';
+  return `${count} permission(s) of a record without rule ids, ${age} after the event: not revoked (older than ${Math.round(maxAgeSeconds / 60)} min, the same permission may have been re-created since, and without a rule id EC2 cannot tell; check and revoke by hand)`;
+}
+
+export function dryRunOutcome(change: Change, plan: RemediationPlan, nowMs = Date.now()): RemediationOutcome {
   const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
   const refusal = planRefusal(change, plan);
   if (refusal) return { ...base, status: 'alert-only', detail: `dry-run: enforce would not revoke: ${refusal}` };
-  const perms = permissionCalls(plan.permissions);
+  const tooOld = permissionAgeRefusal(change, plan.permissions.length, nowMs);
+  if (tooOld && plan.ruleIds.length === 0) return { ...base, status: 'alert-only', detail: `dry-run: enforce would not revoke: ${tooOld}` };
+  const perms = permissionCalls(tooOld ? [] : plan.permissions);
   const parts: string[] = [];
   if (plan.ruleIds.length) parts.push(plan.ruleIds.join(', '));
-  const buildable = plan.permissions.length - perms.failures.length;
+  const buildable = (tooOld ? 0 : plan.permissions.length) - perms.failures.length;
   if (buildable) parts.push(`${buildable} permission(s) without rule id`);
   let detail = `dry-run: would revoke ${parts.join(' and ')}`;
   const ids = new Set(plan.ruleIds);
   const unknown = change.rules.filter((r) => r.directionUnknown && r.ruleId && ids.has(r.ruleId)).map((r) => r.ruleId!);
   if (unknown.length) detail += ` (${unknown.join(', ')} only if EC2 holds ${unknown.length === 1 ? 'it' : 'them'} as ${unknown.length === 1 ? 'an ingress rule' : 'ingress rules'}, as judged)`;
   if (perms.failures.length) detail += `; enforce would fail on: ${perms.failures.join('; ')}`;
+  if (tooOld) detail += `; ${tooOld}`;
   return { ...base, status: 'would-revoke', ruleIds: [...plan.ruleIds], detail };
 }
 

@@ -33,7 +33,7 @@ describe('gateRevoke: no EC2 call unless enforce + revoke on a well-formed plan'
     ['alert-only reason', change(), plan({ action: 'none', ruleIds: [], reason: 'terraform' }), { status: 'alert-only', detail: 'terraform' }],
     ['mode off', change(), plan({ mode: 'off' }), { status: 'alert-only', detail: 'remediation mode is off' }],
     ['dry-run, one rule', change(), plan({ mode: 'dry-run' }), { status: 'would-revoke', ruleIds: [ID], detail: `dry-run: would revoke ${ID}` }],
-    ['dry-run, id + permission', change(), plan({ mode: 'dry-run', permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] }), { detail: `dry-run: would revoke ${ID} and 1 permission(s) without rule id` }],
+    ['dry-run, id + permission', change({ eventTime: new Date().toISOString() }), plan({ mode: 'dry-run', permissions: [{ direction: 'ingress', protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4', cidr: '0.0.0.0/0' } }] }), { detail: `dry-run: would revoke ${ID} and 1 permission(s) without rule id` }],
     ['unknown mode', change(), plan({ mode: 'enforc' as RemediationMode }), { status: 'failed', detail: 'unknown remediation mode "enforc"' }],
     ['no group id', change({ groupId: undefined }), plan(), { status: 'failed', detail: expect.stringMatching(/no valid group id/) }],
     ['malformed group id', change({ groupId: 'sg-x; rm -rf' }), plan(), { status: 'failed', detail: expect.stringMatching(/no valid group id/) }],
@@ -51,7 +51,8 @@ describe('gateRevoke: no EC2 call unless enforce + revoke on a well-formed plan'
 });
 
 describe('dryRunOutcome: exactly what enforce would do, said instead of done', () => {
-  const dry = (c: Parameters<typeof dryRunOutcome>[0], p: Partial<Parameters<typeof dryRunOutcome>[1]> = {}) => dryRunOutcome(c, plan({ mode: 'dry-run', ...p }));
+  /** A clock a minute after the builders' eventTime (2024-05-01T12:00:00Z), unless told otherwise. */
+  const dry = (c: Parameters<typeof dryRunOutcome>[0], p: Partial<Parameters<typeof dryRunOutcome>[1]> = {}, now = Date.parse('2024-05-01T12:01:00Z')) => dryRunOutcome(c, plan({ mode: 'dry-run', ...p }), now);
   it.each<[string, Parameters<typeof dryRunOutcome>[0], Partial<Parameters<typeof dryRunOutcome>[1]>]>([
     ['malformed id', change(), { ruleIds: [ID, 'sgr-*'] }],
     ['no group id', change({ groupId: undefined }), {}],
@@ -68,6 +69,19 @@ describe('dryRunOutcome: exactly what enforce would do, said instead of done', (
   it('names an id of unrecorded direction as revoked only if EC2 holds it as judged', () => {
     const c = change({ eventName: 'ModifySecurityGroupRules', rules: [rule({ directionUnknown: true })] });
     expect(dry(c).detail).toBe(`dry-run: would revoke ${ID} (${ID} only if EC2 holds it as an ingress rule, as judged)`);
+  });
+
+  it('an id-less record older than an hour: dry-run says enforce would not revoke it, as enforce does', () => {
+    const perm = { direction: 'ingress' as const, protocol: 'tcp', fromPort: 22, toPort: 22, source: { kind: 'cidr4' as const, cidr: '0.0.0.0/0' } };
+    const later = Date.parse('2024-05-01T13:30:00Z');
+    const only = dry(change(), { ruleIds: [], permissions: [perm] }, later);
+    expect(only).toMatchObject({ status: 'alert-only', ruleIds: [] });
+    expect(only.detail).toMatch(/^dry-run: enforce would not revoke: 1 permission\(s\) of a record without rule ids, 90 min after the event/);
+    const mixed = dry(change(), { permissions: [perm] }, later);
+    expect(mixed).toMatchObject({ status: 'would-revoke', ruleIds: [ID] });
+    expect(mixed.detail).toMatch(new RegExp(`^dry-run: would revoke ${ID}; 1 permission\\(s\\) of a record without rule ids, 90 min after the event: not revoked`));
+    // Within the hour, the permission is planned.
+    expect(dry(change(), { ruleIds: [], permissions: [perm] }).detail).toBe('dry-run: would revoke 1 permission(s) without rule id');
   });
 
   it('names a permission enforce cannot build as the failure it would be, beside what it would revoke', () => {
