@@ -20,8 +20,8 @@ export interface ReplayOptions extends ContextOptions {
   onOutsideWindow?: (source: string) => void;
 }
 
-/** A record's eventTime in ms (a CloudTrail record, or an EventBridge event's detail), or undefined. */
-export function eventTimeOf(record: unknown): number | undefined {
+/** A read record's eventTime in ms, or undefined: readInputs yields bare CloudTrail records and EventBridge events (formats.ts expand). */
+function recordTimeOf(record: unknown): number | undefined {
   if (!record || typeof record !== 'object') return undefined;
   const r = record as { eventTime?: unknown; detail?: { eventTime?: unknown } };
   const t = typeof r.eventTime === 'string' ? r.eventTime : typeof r.detail?.eventTime === 'string' ? r.detail.eventTime : undefined;
@@ -33,7 +33,7 @@ export function eventTimeOf(record: unknown): number | undefined {
 /** Whether a record is outside the window; a record without a readable eventTime is kept (and judged). */
 function outside(record: unknown, since: number | undefined, until: number | undefined): boolean {
   if (since === undefined && until === undefined) return false;
-  const t = eventTimeOf(record);
+  const t = recordTimeOf(record);
   if (t === undefined) return false;
   return (since !== undefined && t < since) || (until !== undefined && t > until);
 }

@@ -11,9 +11,9 @@ const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The flag's value as an ISO time; a UserError naming the flag when it is neither form. */
 export function parseWhen(flag: '--since' | '--until', text: string, now = Date.now()): string {
-  const rel = /^(\d+)\s*([mhdw])$/.exec(text.trim());
-  if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]]).toISOString();
   const trimmed = text.trim();
+  const rel = /^(\d+)\s*([mhdw])$/.exec(trimmed);
+  if (rel) return new Date(now - Number(rel[1]) * UNITS[rel[2]]).toISOString();
   const t = Date.parse(DATE_ONLY.test(trimmed) ? `${trimmed}T00:00:00Z` : trimmed);
   if (Number.isNaN(t)) throw new UserError(`${flag}: expected a duration like 7d, 12h, 30m, 2w or an ISO date, got "${text}"`);
   if (flag === '--until' && DATE_ONLY.test(trimmed)) return new Date(t + UNITS.d - 1).toISOString();

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { INPUT_FILE } from '../../lib/cloudtrail/read';
-import { isS3Url, keyInWindow, type TimeWindow } from '../../lib/s3/trail-keys';
+import { walkReads } from '../../lib/cloudtrail/read';
+import { isS3Url, type TimeWindow } from '../../lib/s3/trail-keys';
 
 /** The files a replay will read, counted as the folder walk picks them; 0 when unknown (an s3:// input). */
 export function countInputFiles(paths: string[], window?: TimeWindow): number {
@@ -24,7 +24,7 @@ export function countInputFiles(paths: string[], window?: TimeWindow): number {
       return;
     }
     if (!st.isDirectory()) {
-      if (named || (INPUT_FILE.test(p) && (!window || keyInWindow(p.split(path.sep).join('/'), window)))) n++;
+      if (named || walkReads(p, window)) n++;
       return;
     }
     for (const e of fs.readdirSync(p)) if (!e.startsWith('.')) visit(path.join(p, e), false);

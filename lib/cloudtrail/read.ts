@@ -22,13 +22,13 @@
  * their source: `events/x.json#0: not JSON: Unexpected token ...`.
  */
 import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import buffer from 'node:buffer';
 import { textRecords } from './text-records';
-import { isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
+import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
 
 /** An object named by a remote input (`s3://...`): its bytes, or why they could not be had. */
 export type RemoteInput = { name: string; bytes: Buffer } | { name: string; error: string };
@@ -68,8 +68,14 @@ class InputTooLarge extends Error {
 
 const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${bytes} bytes`);
 
-/** File names a folder walk picks up. */
-export const INPUT_FILE = /\.(json|jsonl|ndjson|log|gz)$/i;
+/**
+ * Whether a folder walk reads this file: an input file by name (INPUT_FILE)
+ * and, with a window, one whose CloudTrail name or day folder allows it.
+ * The progress bar counts files with the same rule.
+ */
+export function walkReads(file: string, window: TimeWindow | undefined): boolean {
+  return INPUT_FILE.test(file) && (!window || keyInWindow(file.split(sep).join('/'), window));
+}
 
 /** A short reason for an I/O error, without a stack. */
 function ioReason(err: unknown): string {
@@ -110,7 +116,7 @@ async function* walk(dir: string, seen: Set<string>, window: TimeWindow | undefi
       continue;
     }
     if (stat.isDirectory()) yield* walk(full, seen, window);
-    else if (stat.isFile() && INPUT_FILE.test(name) && (!window || keyInWindow(full.split('\\').join('/'), window))) yield { file: full };
+    else if (stat.isFile() && walkReads(full, window)) yield { file: full };
   }
 }
 

@@ -10,7 +10,7 @@
  *   the id is tried in the direction it was judged in (or, not judged,
  *   ingress then egress: an id lives in exactly one direction).
  * - Old records without ids: the plan's exact permissions, only within
- *   PERMISSION_REVOKE_MAX_AGE_SECONDS of the event (see there); older,
+ *   PERMISSION_REVOKE_MAX_AGE_SECONDS of the event (revoke-plan.ts); older,
  *   alert-only with the reason.
  * - Not found (rule or group) is success: `already-gone`. EC2 fails a whole
  *   call when one of several ids is gone, so such a call is retried id by
@@ -37,19 +37,12 @@ import type { RemediationOutcome, Remediator } from '../pipeline/ports';
 import { describeRules, type CurrentRule } from '../context/ec2-rule-directions';
 import { awsErrorCode, ec2ClientPicker, GROUP_GONE, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { errorMessage, errorText } from '../errors/error-text';
-import { DIRECTIONS, gateRevoke, permissionAgeRefusal, PERMISSION_REVOKE_MAX_AGE_SECONDS, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
+import { DIRECTIONS, gateRevoke, permissionAgeRefusal, newTally, notFoundInJudgedDirection, permissionCalls, routeCurrent, routeIds, summarise, type Tally } from './revoke-plan';
 
 export interface Ec2RemediatorOptions extends Ec2ContextClientOptions {
-  /**
-   * How old (from its eventTime) a record without rule ids may be for its
-   * exact permissions to be revoked; default PERMISSION_REVOKE_MAX_AGE_SECONDS.
-   */
-  permissionRevokeMaxAgeSeconds?: number;
-  /** The clock (ms), for tests. */
+  /** The clock (ms), for tests: permissions of an id-less record are revoked only within PERMISSION_REVOKE_MAX_AGE_SECONDS (revoke-plan.ts) of it. */
   now?: () => number;
 }
-
-export { PERMISSION_REVOKE_MAX_AGE_SECONDS };
 
 
 type ErrorClass = 'rule-gone' | 'group-gone' | 'denied' | 'other';
@@ -234,7 +227,7 @@ export function createEc2Remediator(opts: Ec2RemediatorOptions = {}): Remediator
         }
       }
 
-      const tooOld = permissionAgeRefusal(change, plan.permissions.length, (opts.now ?? Date.now)(), opts.permissionRevokeMaxAgeSeconds);
+      const tooOld = permissionAgeRefusal(change, plan.permissions.length, (opts.now ?? Date.now)());
       if (tooOld) {
         t.refused.push(tooOld);
       } else {

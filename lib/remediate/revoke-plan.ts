@@ -53,15 +53,6 @@ export function planRefusal(change: Change, plan: RemediationPlan): string | und
 }
 
 /**
- * The dry-run outcome: what enforce would do with this plan, without
- * calling EC2. The same refusals as enforce (planRefusal); rules whose
- * direction the record does not state are named as revoked only if EC2
- * holds them in the judged direction; permissions enforce cannot build are
- * named as the failures they would be. Whatever EC2 holds now is not read
- * (dry-run never calls EC2), so the outcome says each id is revoked only if
- * it still is the rule that was judged.
- */
-/**
  * One hour: how old (from its eventTime) a record without rule ids may be for
  * its exact permissions to be revoked. EC2 cannot tell such a permission from
  * the same one re-created since (by an excepted actor, a stack): there is no
@@ -73,7 +64,8 @@ export function planRefusal(change: Change, plan: RemediationPlan): string | und
 export const PERMISSION_REVOKE_MAX_AGE_SECONDS = 3600;
 
 /** Why a plan's permissions must not be revoked now, or undefined when they may. */
-export function permissionAgeRefusal(change: Change, count: number, nowMs: number, maxAgeSeconds = PERMISSION_REVOKE_MAX_AGE_SECONDS): string | undefined {
+export function permissionAgeRefusal(change: Change, count: number, nowMs: number): string | undefined {
+  const maxAgeSeconds = PERMISSION_REVOKE_MAX_AGE_SECONDS;
   if (count === 0) return undefined;
   const ageSeconds = (nowMs - Date.parse(change.eventTime)) / 1000;
   if (ageSeconds <= maxAgeSeconds) return undefined; // NaN (no readable eventTime) is refused too
@@ -81,6 +73,17 @@ export function permissionAgeRefusal(change: Change, count: number, nowMs: numbe
   return `${count} permission(s) of a record without rule ids, ${age} after the event: not revoked (older than ${Math.round(maxAgeSeconds / 60)} min, the same permission may have been re-created since, and without a rule id EC2 cannot tell; check and revoke by hand)`;
 }
 
+/**
+ * The dry-run outcome: what enforce would do with this plan, without
+ * calling EC2. The same refusals as enforce (planRefusal); rules whose
+ * direction the record does not state are named as revoked only if EC2
+ * holds them in the judged direction; permissions enforce cannot build are
+ * named as the failures they would be. Whatever EC2 holds now is not read
+ * (dry-run never calls EC2), so the outcome says each id is revoked only if
+ * it still is the rule that was judged. Permissions of an id-less record
+ * older than PERMISSION_REVOKE_MAX_AGE_SECONDS are refused as enforce
+ * refuses them (`nowMs`: the clock).
+ */
 export function dryRunOutcome(change: Change, plan: RemediationPlan, nowMs = Date.now()): RemediationOutcome {
   const base = { mode: plan.mode, ruleIds: [] as string[], permissionsRevoked: 0 };
   const refusal = planRefusal(change, plan);

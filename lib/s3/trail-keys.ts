@@ -22,6 +22,9 @@ export interface TimeWindow {
   until?: string;
 }
 
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 /** `s3://bucket/prefix` → its parts; throws a message naming what is wrong. */
@@ -35,23 +38,37 @@ export function parseS3Url(url: string): S3Location {
 
 export const isS3Url = (path: string): boolean => path.startsWith('s3://');
 
-/** Keys that hold management events: under CloudTrail/ (not -Digest or -Insight), a log file by name. */
+/** File names sgwatch reads from a folder or a bucket: *.json, *.jsonl, *.ndjson, *.log and *.gz. */
+export const INPUT_FILE = /\.(json|jsonl|ndjson|log|gz)$/i;
+
+/** Digest and Insights files and folders: not management events. */
+const NOT_MANAGEMENT_EVENTS = /(?:^|\/)CloudTrail-(?:Digest|Insight)\//;
+
+/** Keys that hold management events: a log file by name, not under CloudTrail-Digest/ or CloudTrail-Insight/. */
 export function isTrailLogKey(key: string): boolean {
-  if (/\/CloudTrail-(?:Digest|Insight)\//.test(key)) return false;
-  return /\.(json|jsonl|ndjson|log)(\.gz)?$|\.gz$/i.test(key) && !key.endsWith('/');
+  return INPUT_FILE.test(key) && !NOT_MANAGEMENT_EVENTS.test(key);
 }
 
-/** The delivery time in a CloudTrail file name (`_20261103T1205Z_`), or the day of its `YYYY/MM/DD/` folder; ms or undefined. */
-export function keyTime(key: string): number | undefined {
+/** Folders (prefixes ending in `/`) a listing descends into: not digest or insight folders. */
+export const isTrailFolder = (prefix: string): boolean => !NOT_MANAGEMENT_EVENTS.test(prefix);
+
+/**
+ * When a file was delivered, by its key: the time in a CloudTrail file name
+ * (`_20261103T1205Z_`), or, from its `YYYY/MM/DD/` folder, that whole day;
+ * ms, or undefined for a key with neither.
+ */
+export function keySpan(key: string): { from: number; to: number } | undefined {
   const stamp = /_(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})Z_/.exec(key);
-  if (stamp) return Date.UTC(+stamp[1], +stamp[2] - 1, +stamp[3], +stamp[4], +stamp[5]);
+  if (stamp) {
+    const t = Date.UTC(+stamp[1], +stamp[2] - 1, +stamp[3], +stamp[4], +stamp[5]);
+    return { from: t, to: t };
+  }
   const day = /\/CloudTrail\/[a-z0-9-]+\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(key);
-  if (day) return Date.UTC(+day[1], +day[2] - 1, +day[3]);
-  return undefined;
+  if (!day) return undefined;
+  const t = Date.UTC(+day[1], +day[2] - 1, +day[3]);
+  return { from: t, to: t + DAY };
 }
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /**
  * How late CloudTrail may deliver a record after its eventTime. AWS states
  * "within an average of about 5 minutes"; a day of margin keeps late
@@ -67,12 +84,10 @@ export const DELIVERY_MARGIN_MS = DAY;
  * `until`. Keys without a date are always read.
  */
 export function keyInWindow(key: string, w: TimeWindow): boolean {
-  const t = keyTime(key);
-  if (t === undefined) return true;
-  // A key dated by its day folder only covers that whole day.
-  const end = /_\d{8}T\d{4}Z_/.test(key) ? t : t + DAY;
-  if (w.since && end < Date.parse(w.since)) return false;
-  if (w.until && t > Date.parse(w.until) + DELIVERY_MARGIN_MS) return false;
+  const span = keySpan(key);
+  if (!span) return true;
+  if (w.since && span.to < Date.parse(w.since)) return false;
+  if (w.until && span.from > Date.parse(w.until) + DELIVERY_MARGIN_MS) return false;
   return true;
 }
 
@@ -99,5 +114,5 @@ export function dayPrefixes(regionPrefix: string, w: TimeWindow, now = Date.now(
 
 /** Whether descending from `prefix` can still reach a region folder (so it is worth listing by folder). */
 export function aboveRegion(prefix: string): boolean {
-  return !/(?:^|\/)CloudTrail\/[a-z0-9-]+\//.test(prefix) && !/\/CloudTrail-(?:Digest|Insight)\//.test(prefix);
+  return !/(?:^|\/)CloudTrail\/[a-z0-9-]+\//.test(prefix) && isTrailFolder(prefix);
 }

@@ -12,10 +12,9 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { awsErrorCode } from '../context/ec2-clients';
 import { errorMessage } from '../errors/error-text';
-import { aboveRegion, dayPrefixes, isTrailLogKey, keyInWindow, parseS3Url, REGION_PREFIX, type S3Location, type TimeWindow } from './trail-keys';
+import type { RemoteInput } from '../cloudtrail/read';
+import { aboveRegion, dayPrefixes, isTrailFolder, isTrailLogKey, keyInWindow, parseS3Url, REGION_PREFIX, type S3Location, type TimeWindow } from './trail-keys';
 
-/** One object of the trail: its bytes, or why they could not be had. */
-export type RemoteObject = { name: string; bytes: Buffer } | { name: string; error: string };
 
 export interface TrailReadOptions {
   window?: TimeWindow;
@@ -103,7 +102,7 @@ async function* descend(client: S3Client, bucket: string, prefix: string, w: Tim
     for (const e of entries) {
       if (!e.folder) {
         if (keep(e.k)) yield e.k;
-      } else if (!/(?:^|\/)CloudTrail-(?:Digest|Insight)\/$/.test(e.k)) {
+      } else if (isTrailFolder(e.k)) {
         yield* descend(client, bucket, e.k, w, keep, depth + 1);
       }
     }
@@ -126,7 +125,7 @@ async function download(client: S3Client, bucket: string, key: string, maxBytes:
  * (the objects listed before it are still given); a download failure is one
  * error item for that key.
  */
-export async function* trailObjects(client: S3Client, url: string, opts: TrailReadOptions = {}): AsyncGenerator<RemoteObject> {
+export async function* trailObjects(client: S3Client, url: string, opts: TrailReadOptions = {}): AsyncGenerator<RemoteInput> {
   let loc: S3Location;
   try {
     loc = parseS3Url(url);
@@ -137,9 +136,9 @@ export async function* trailObjects(client: S3Client, url: string, opts: TrailRe
   const name = (key: string) => `s3://${loc.bucket}/${key}`;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const keys = trailKeys(client, loc, opts.window);
-  const queue: Array<Promise<RemoteObject>> = [];
+  const queue: Array<Promise<RemoteInput>> = [];
   let listing = true;
-  let listError: RemoteObject | undefined;
+  let listError: RemoteInput | undefined;
   const fill = async () => {
     while (listing && queue.length < concurrency) {
       let next: IteratorResult<string>;
@@ -147,7 +146,7 @@ export async function* trailObjects(client: S3Client, url: string, opts: TrailRe
         next = await keys.next();
       } catch (err) {
         listing = false;
-        listError = { name: `${name(loc.prefix)}`, error: `cannot list: ${reason(err)}` };
+        listError = { name: name(loc.prefix), error: `cannot list: ${reason(err)}` };
         return;
       }
       if (next.done) {
@@ -156,8 +155,8 @@ export async function* trailObjects(client: S3Client, url: string, opts: TrailRe
       }
       const key = next.value;
       const p = download(client, loc.bucket, key, opts.maxObjectBytes).then(
-        (bytes): RemoteObject => ({ name: name(key), bytes }),
-        (err): RemoteObject => ({ name: name(key), error: `cannot download: ${reason(err)}` }),
+        (bytes): RemoteInput => ({ name: name(key), bytes }),
+        (err): RemoteInput => ({ name: name(key), error: `cannot download: ${reason(err)}` }),
       );
       queue.push(p);
     }

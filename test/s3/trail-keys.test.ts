@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dayPrefixes, isTrailLogKey, keyInWindow, keyTime, parseS3Url } from '../../lib/s3/trail-keys';
+import { dayPrefixes, isTrailLogKey, keyInWindow, keySpan, parseS3Url } from '../../lib/s3/trail-keys';
 import { parseWhen, parseWindow } from '../../bin/commands/when';
 
 const KEY = 'AWSLogs/o-abc123def4/111122223333/CloudTrail/eu-west-1/2026/11/03/111122223333_CloudTrail_eu-west-1_20261103T1205Z_Ab12.json.gz';
@@ -13,9 +13,11 @@ describe('CloudTrail S3 keys', () => {
   });
 
   it('reads the delivery time of a file name, else the day of its folder', () => {
-    expect(new Date(keyTime(KEY)!).toISOString()).toBe('2026-11-03T12:05:00.000Z');
-    expect(new Date(keyTime('x/CloudTrail/us-east-1/2026/11/04/other.json')!).toISOString()).toBe('2026-11-04T00:00:00.000Z');
-    expect(keyTime('random/file.json')).toBeUndefined();
+    const iso = (span: { from: number; to: number } | undefined) => span && [new Date(span.from).toISOString(), new Date(span.to).toISOString()];
+    expect(iso(keySpan(KEY))).toEqual(['2026-11-03T12:05:00.000Z', '2026-11-03T12:05:00.000Z']);
+    // Dated by its day folder only: that whole day.
+    expect(iso(keySpan('x/CloudTrail/us-east-1/2026/11/04/other.json'))).toEqual(['2026-11-04T00:00:00.000Z', '2026-11-05T00:00:00.000Z']);
+    expect(keySpan('random/file.json')).toBeUndefined();
   });
 
   it('skips a file delivered before --since, and one delivered more than a day after --until', () => {
@@ -38,6 +40,10 @@ describe('CloudTrail S3 keys', () => {
     expect(isTrailLogKey(KEY.replace('/CloudTrail/', '/CloudTrail-Digest/'))).toBe(false);
     expect(isTrailLogKey(KEY.replace('/CloudTrail/', '/CloudTrail-Insight/'))).toBe(false);
     expect(isTrailLogKey('AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/03/')).toBe(false);
+    expect(isTrailLogKey('AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/03/README.md')).toBe(false);
+    // A day-folder key without a file stamp: in the window if any of its day is.
+    expect(keyInWindow('x/CloudTrail/us-east-1/2026/11/04/other.json', { since: '2026-11-04T23:00:00Z' })).toBe(true);
+    expect(keyInWindow('x/CloudTrail/us-east-1/2026/11/04/other.json', { since: '2026-11-05T00:00:01Z' })).toBe(false);
   });
 });
 
