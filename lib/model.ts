@@ -175,10 +175,14 @@ export interface Finding {
   target?: RuleChange;
   /** The policy rule's remediation for this finding. */
   remediation: 'revoke' | 'alert';
+  /** The policy's severity, when the group's exposure changed it (`severity` is then the adjusted one). */
+  baseSeverity?: Severity;
+  /** The rule's source is a prefix list: the entry of the list this finding judged. */
+  viaPrefixList?: { prefixListId: string; entry: string };
 }
 
 export interface AppliedException {
-  /** The exception's id in the policy, or its index as `exceptions[3]`. */
+  /** The exception's id in the policy, its index as `exceptions[3]`, or `tag:<sg-|sgr- id>` for a tag exception. */
   id: string;
   reason: string;
   until?: string;
@@ -209,12 +213,24 @@ export interface RemediationPlan {
   reason?: string;
 }
 
+/** An exception that would have matched but was not applied: expired, or a malformed exception tag. */
+export interface SkippedException {
+  /** `exceptions[3]` / the policy id, or `tag:<sg-|sgr- id>`. */
+  id: string;
+  /** Why it was not applied, e.g. `expired 2025-01-31` or `malformed tag "..." (expected <rule id or *>;<until YYYY-MM-DD>;<reason>)`. */
+  problem: string;
+}
+
 export interface Verdict<O extends Outcome = Outcome> {
   outcome: O;
   severity: ResultSeverity;
   findings: Finding[];
   exceptions: AppliedException[];
   remediation: RemediationPlan;
+  /** Exceptions that were not applied, named so that an expiry is not silent. */
+  skippedExceptions?: SkippedException[];
+  /** What the judgement could not see or chose to trust, e.g. `prefix list pl-1 not resolved: its entries are not judged`. */
+  notes?: string[];
 }
 
 /**
@@ -262,7 +278,38 @@ export interface InvalidResult {
 export interface LookedUp<T> {
   value: T;
   /** `ec2:DescribeSecurityGroups`, `ec2:DescribeSecurityGroupRules`, or `inventory:FILE[,FILE...]` (replay --inventory). */
-  source: 'ec2:DescribeSecurityGroups' | 'ec2:DescribeSecurityGroupRules' | `inventory:${string}`;
+  source: `ec2:${string}` | `inventory:${string}`;
+}
+
+/** Whether anything on the internet can reach what the group guards (issue 6): judged from the network interfaces using it. */
+export type ExposureState = 'public' | 'private' | 'unattached' | 'unknown';
+
+export interface Exposure {
+  /**
+   * `public`: an interface using the group has a public IPv4 address or a global IPv6 address;
+   * `private`: attached, none has; `unattached`: no interface uses it; `unknown`: no inventory, or the look-up failed.
+   */
+  state: ExposureState;
+  /** Network interfaces using the group (0 when unknown). */
+  interfaces: number;
+  /** The public IPv4 and global IPv6 addresses of those interfaces (at most EXPOSURE_ADDRESSES_SHOWN). */
+  publicAddresses: string[];
+  /** How many of the interfaces have a public address. */
+  publicInterfaces: number;
+  /** Public addresses beyond those listed. */
+  morePublicAddresses?: number;
+  /** Why the state is unknown (no inventory, access denied, ...). */
+  reason?: string;
+  /** Where it was learnt: `ec2:DescribeNetworkInterfaces` or `inventory:FILE`. */
+  source?: string;
+}
+
+/** A prefix list a rule's source names, as the inventory knows it (its entries judged, not stored). */
+export interface PrefixListFact {
+  name?: string;
+  ownerId?: string;
+  /** How many entries the list has. */
+  entries: number;
 }
 
 /**
@@ -275,4 +322,8 @@ export interface ContextFacts {
   groupName?: LookedUp<string>;
   /** The direction of rules the record leaves unstated (ModifySecurityGroupRules without IsEgress), by rule id. */
   directions?: Record<string, LookedUp<Direction>>;
+  /** Who can reach what the group guards. */
+  exposure?: Exposure;
+  /** Prefix lists named by the change's rules, by id. */
+  prefixLists?: Record<string, LookedUp<PrefixListFact>>;
 }

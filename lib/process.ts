@@ -19,6 +19,9 @@ import type { ContextFacts, NormaliseResult, RemediationMode, Result, Verdict } 
 import { hasUnknownDirection, lookUpDirections, type RuleDirectionResolver } from './context/rule-directions';
 import { applyFacts, contextFacts } from './context/facts';
 import { lookUpGroupName, needsGroupName, type GroupNameResolver } from './context/group-names';
+import type { Inventory } from './context/inventory';
+import { gatherInventoryContext, needsInventoryContext, type Gathered } from './context/gather';
+import type { EvaluationContext } from './policy/context';
 
 export interface ProcessOptions {
   policy: Policy;
@@ -47,10 +50,12 @@ export interface ContextResolvers {
   directions?: RuleDirectionResolver;
   /** Looks up the name of a group the record names by id only; without it default-group-rule fires only when the record carries the name. */
   groupNames?: GroupNameResolver;
+  /** What the account holds (issue 6): exposure, tag exceptions and prefix-list entries; without it exposure is `unknown`. */
+  inventory?: Inventory;
 }
 
-/** What a note is about: a rule direction or a group name that stays unknown. */
-export type ContextTopic = 'direction' | 'group-name';
+/** What a note is about: a rule direction or a group name that stays unknown, or an inventory look-up. */
+export type ContextTopic = 'direction' | 'group-name' | 'inventory';
 
 export interface ContextOptions extends ProcessOptions {
   context?: ContextResolvers;
@@ -70,14 +75,22 @@ export async function processRecordWithContext(source: string, record: unknown, 
   const found = normalised.change;
   const directions = ctx.directions && hasUnknownDirection(found) ? ctx.directions : undefined;
   const groupNames = ctx.groupNames && needsGroupName(found) && defaultGroupRuleOn(opts) ? ctx.groupNames : undefined;
-  if (!directions && !groupNames) return judged(source, normalised, opts);
+  const inventory = ctx.inventory && needsInventoryContext(found) ? ctx.inventory : undefined;
+  if (!directions && !groupNames && !inventory) return judged(source, normalised, opts);
   const onNote = opts.onNote;
   const noteOn = (topic: ContextTopic) => (onNote ? { onNote: (note: string) => onNote(`${source}: ${note}`, topic) } : {});
-  const [directed, name] = await Promise.all([
+  const [directed, name, gathered] = await Promise.all([
     directions ? lookUpDirections(found, directions, noteOn('direction')) : new Map(),
     groupNames ? lookUpGroupName(found, groupNames, noteOn('group-name')) : undefined,
+    inventory ? gatherInventoryContext(found, inventory, noteOn('inventory').onNote) : undefined,
   ]);
-  return judged(source, normalised, opts, contextFacts(name, directed, { groupName: groupNames?.source, directions: directions?.source }));
+  const facts = withGathered(contextFacts(name, directed, { groupName: groupNames?.source, directions: directions?.source }), gathered);
+  return judged(source, normalised, opts, facts, gathered?.evaluation);
+}
+
+function withGathered(facts: ContextFacts | undefined, gathered: Gathered | undefined): ContextFacts | undefined {
+  if (!gathered) return facts;
+  return { ...(facts ?? {}), ...gathered.facts };
 }
 
 /** The group's name matters only to default-group-rule: no look-up when the policy turned it off. */
@@ -85,7 +98,7 @@ function defaultGroupRuleOn(opts: ProcessOptions): boolean {
   return compilePolicy(opts.policy).rules['default-group-rule'].enabled;
 }
 
-function judged(source: string, normalised: NormaliseResult, opts: ProcessOptions, context?: ContextFacts): Result {
+function judged(source: string, normalised: NormaliseResult, opts: ProcessOptions, context?: ContextFacts, evaluation?: EvaluationContext): Result {
   switch (normalised.status) {
     case 'invalid':
       return { source, ignored: normalised.record, verdict: emptyVerdict('invalid', opts.mode), error: `${source}: ${normalised.error}` };
@@ -96,7 +109,7 @@ function judged(source: string, normalised: NormaliseResult, opts: ProcessOption
         source,
         change: normalised.change,
         ...(context ? { context } : {}),
-        verdict: evaluate(applyFacts(normalised.change, context), opts.policy, { mode: opts.mode, now: opts.now }),
+        verdict: evaluate(applyFacts(normalised.change, context), opts.policy, { mode: opts.mode, now: opts.now, ...(evaluation ? { context: evaluation } : {}) }),
       };
   }
 }

@@ -302,7 +302,7 @@ async function loadInventoryContext(files: string[], describe: boolean | undefin
   const { inventoryGroupNames, inventoryRuleDirections } = await import('../../lib/context/inventory-resolvers');
   try {
     const inventory = loadInventoryFiles(files);
-    return { directions: inventoryRuleDirections(inventory), groupNames: inventoryGroupNames(inventory) };
+    return { directions: inventoryRuleDirections(inventory), groupNames: inventoryGroupNames(inventory), inventory };
   } catch (err) {
     if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);
     throw err;

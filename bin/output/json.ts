@@ -1,7 +1,7 @@
 /**
  * `--format json`: one JSON object per line per record (the output contract).
  */
-import type { Finding, Result, RuleSource } from '../../lib/model';
+import type { Exposure, Finding, Result, RuleSource } from '../../lib/model';
 import { judgedChange } from '../../lib/context/facts';
 
 export function sourceText(source: RuleSource | undefined): string | null {
@@ -35,7 +35,18 @@ function findingJson(f: Finding) {
     description: t?.description ?? null,
     // ModifySecurityGroupRules records do not say whether a rule is ingress or egress.
     ...(t?.directionUnknown ? { directionUnknown: true } : {}),
+    // The policy's severity, when the group's exposure lowered it.
+    ...(f.baseSeverity ? { baseSeverity: f.baseSeverity } : {}),
+    ...(f.viaPrefixList ? { prefixListEntry: f.viaPrefixList.entry } : {}),
   };
+}
+
+const NO_INVENTORY: Exposure = { state: 'unknown', interfaces: 0, publicAddresses: [], publicInterfaces: 0, reason: 'no inventory (replay --inventory FILE, or --describe)' };
+
+/** The exposure as the JSON contract has it: {state, interfaces, publicAddresses, ...}. */
+export function exposureJson(result: Result): Exposure | undefined {
+  if (!result.change) return undefined;
+  return result.context?.exposure ?? NO_INVENTORY;
 }
 
 export interface JsonExtras {
@@ -72,6 +83,10 @@ export function toJsonObject(result: Result, extras: JsonExtras = {}) {
       source: sourceText(e.target?.source),
     })),
     remediation: v.remediation,
+    ...(result.change ? { exposure: exposureJson(result) } : {}),
+    ...(v.skippedExceptions ? { skippedExceptions: v.skippedExceptions } : {}),
+    ...(v.notes ? { notes: v.notes } : {}),
+    ...(result.context?.prefixLists ? { prefixLists: result.context.prefixLists } : {}),
     ...(c?.error ? { callError: c.error } : {}),
     ...(result.ignored && v.outcome === 'ignored' ? { reason: result.ignored.reason } : {}),
     ...(extras.pipeline !== undefined ? { pipeline: extras.pipeline } : {}),

@@ -8,6 +8,7 @@ import { compareSeverity } from '../../lib/policy/severity';
 import { sourceText } from './json';
 import type { Palette } from './colors';
 import { judgedChange } from '../../lib/context/facts';
+import { exposureText } from '../../lib/alerts/describe';
 
 export function ruleText(rule: RuleChange): string {
   const peer = sourceText(rule.source) ?? (rule.ruleId ? `rule ${rule.ruleId}` : '?');
@@ -66,7 +67,11 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
     parts.push(p.dim(safe(r.ignored.reason)));
   }
   if (c?.eventIdDerived) parts.push(p.dim('(no eventID: keyed by content hash)'));
+  const exposure = r.context?.exposure ? exposureText(r.context.exposure, v.findings) : undefined;
+  if (exposure) parts.push(p.dim(safe(`[${exposure}]`)));
   if (v.exceptions.length) parts.push(p.dim(safe(`excepted: ${[...new Set(v.exceptions.map((e) => e.id))].join(', ')}`)));
+  if (v.skippedExceptions?.length) parts.push(p.dim(safe(`not applied: ${v.skippedExceptions.map((e) => e.id).join(', ')}`)));
+  if (v.notes?.length) parts.push(p.dim(safe(v.notes.join('; '))));
   const action = pipelineNote ?? actionText(r);
   if (action) parts.push(`→ ${safe(action)}`);
   return parts.join('  ');

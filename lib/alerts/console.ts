@@ -30,13 +30,15 @@ export function formatConsoleAlert(alert: Alert, color = false): string {
     `${paint[view.severity](`[${sev}]`)} ${c.bold(t(view.headline, 100))} on ${group}  ${c.dim(`${t(view.account, 40)}/${t(view.region, 40)}`)}`,
     `  ${t(view.eventName, 100)} at ${t(view.eventTime, 40)} by ${t(view.actor.name)} via ${t(view.actor.via, 100)}${view.actor.sourceIp ? ` from ${t(view.actor.sourceIp, 100)}` : ''}`,
   ];
+  if (view.exposure) lines.push(`  ${c.dim(`exposure: ${t(view.exposure, 400)}`)}`);
   if (view.callError) lines.push(`  call failed: ${t(view.callError.code, 100)}${view.callError.message ? ` (${t(view.callError.message, 300)})` : ''}`);
   for (const f of view.findings.slice(0, 10)) {
     const target = f.ruleText ? `: ${t(f.ruleText, 300)}${f.ruleId ? ` [${t(f.ruleId, 40)}]` : ''}` : '';
-    lines.push(`  ${paint[f.severity]('•')} ${t(f.rule, 100)} (${f.severity})${target}`);
+    lines.push(`  ${paint[f.severity]('•')} ${t(f.rule, 100)} (${f.severity}${f.baseSeverity ? `, lowered from ${f.baseSeverity}` : ''})${target}`);
   }
   if (view.findings.length > 10) lines.push(`  …and ${view.findings.length - 10} more findings`);
   for (const e of view.exceptions.slice(0, 5)) lines.push(`  ${c.dim(`exception ${t(e.id, 100)}: ${t(e.rule, 100)} — ${t(e.reason)}`)}`);
+  for (const n of view.notes.slice(0, 5)) lines.push(`  ${c.dim(`note: ${t(n, 400)}`)}`);
   const action = `${view.action.text}${view.action.detail ? ` (${t(view.action.detail, 300)})` : ''}`;
   lines.push(`  → ${view.action.kind === 'failed' ? c.red(t(action, 600)) : t(action, 600)}`);
   if (view.links.event) lines.push(`  ${c.dim(view.links.event)}`);

@@ -8,7 +8,8 @@
  * regexes, so a URL never carries attacker-controlled text.
  */
 import ipaddr from 'ipaddr.js';
-import type { Actor, AppliedException, Change, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity } from '../model';
+import type { Actor, AppliedException, Change, Exposure, Finding, RemediationPlan, ResultSeverity, RuleChange, RuleSource, Severity, Verdict } from '../model';
+import { describeExposure } from '../context/exposure';
 import type { Alert, RemediationOutcome } from '../pipeline/ports';
 import { SERVICE_NAMES, UDP_SERVICE_NAMES } from '../net/ports';
 import { compareSeverity } from '../policy/severity';
@@ -226,6 +227,22 @@ export function cloudTrailEventUrl(region: string | undefined, eventId: string |
 // ---------------------------------------------------------------- alert view
 
 /** `CRITICAL`, …, or `ALERT` for a result without findings: the severity word of subjects and headers. */
+/**
+ * The group's exposure in words, with what it did to the severity:
+ * "attached to 2 interfaces, 1 with public IP 3.8.1.2", "attached to
+ * nothing: lowered from critical".
+ */
+export function exposureText(e: Exposure, findings: readonly Finding[]): string {
+  let base: Severity | undefined;
+  for (const f of findings) if (f.baseSeverity && (!base || compareSeverity(f.baseSeverity, base) > 0)) base = f.baseSeverity;
+  return base ? `${describeExposure(e)}: lowered from ${base}` : describeExposure(e);
+}
+
+/** What the verdict says it could not see or did not apply (expired and malformed exceptions, unresolved prefix lists). */
+export function verdictNotes(verdict: Pick<Verdict, 'skippedExceptions' | 'notes'>): string[] {
+  return [...(verdict.skippedExceptions ?? []).map((e) => `exception ${e.id} not applied: ${e.problem}`), ...(verdict.notes ?? [])];
+}
+
 export function severityLabel(severity: ResultSeverity): string {
   return severity === 'none' ? 'ALERT' : severity.toUpperCase();
 }
@@ -233,6 +250,8 @@ export function severityLabel(severity: ResultSeverity): string {
 export interface FindingView {
   rule: string;
   severity: Severity;
+  /** The policy's severity, when the group's exposure lowered it. */
+  baseSeverity?: Severity;
   /** `tcp/22 (SSH) from 0.0.0.0/0 — ingress`, or undefined for call-level findings. */
   ruleText?: string;
   ruleId?: string;
@@ -285,6 +304,10 @@ export interface AlertView {
   };
   findings: FindingView[];
   exceptions: ExceptionView[];
+  /** The group's exposure in words (exposureText), when an inventory was asked. */
+  exposure?: string;
+  /** Exceptions not applied (expired, malformed tags) and what the judgement could not see. */
+  notes: string[];
   action: ActionView;
   callError?: { code: string; message?: string };
   links: { group?: string; event?: string };
@@ -303,6 +326,7 @@ function findingView(f: Finding, change?: Change, removed?: ReadonlySet<string>)
     ...(fix ? { fix } : {}),
     rule: f.rule,
     severity: f.severity,
+    ...(f.baseSeverity ? { baseSeverity: f.baseSeverity } : {}),
     ruleText: f.target ? describeRule(f.target) : undefined,
     ruleId: f.target?.ruleId,
     description: f.target?.description,
@@ -355,6 +379,8 @@ export function describeAlert(alert: Alert): AlertView {
     },
     findings,
     exceptions: verdict.exceptions.map(exceptionView),
+    ...(result.context?.exposure ? { exposure: exposureText(result.context.exposure, verdict.findings) } : {}),
+    notes: verdictNotes(verdict),
     action: describeAction(outcome, verdict.remediation),
     callError: change?.error ? { code: change.error.code, message: change.error.message } : undefined,
     links: { group: groupConsoleUrl(region, change?.groupId), event: cloudTrailEventUrl(region, eventId) },

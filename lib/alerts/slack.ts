@@ -145,7 +145,8 @@ function ruleGroupBlock(g: RuleGroup): SlackBlock {
     lines.push(first.description !== undefined ? `Description: ${mrkdwnCode(first.description, { max: 600 })}` : 'Description: _none_');
   }
   for (const f of g.findings) {
-    const head = `${EMOJI[f.severity]} *${escapeMrkdwn(f.rule, { max: 100 })}* (${f.severity})${f.remediation === 'revoke' ? ' — policy: revoke' : ''}`;
+    const lowered = f.baseSeverity ? `, lowered from ${f.baseSeverity}` : '';
+    const head = `${EMOJI[f.severity]} *${escapeMrkdwn(f.rule, { max: 100 })}* (${f.severity}${lowered})${f.remediation === 'revoke' ? ' — policy: revoke' : ''}`;
     // A finding on a rule: the rule line says what, the why block why. One without (a refused call) has only its sentence.
     lines.push(first.ruleText || !f.message ? head : `${head}: ${escapeMrkdwn(f.message, { max: 800 })}`);
   }
@@ -299,6 +300,7 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
       field('Actor', actorLines[0]),
       field('Source IP', mrkdwnCode(view.actor.sourceIp ?? 'unknown', { max: 200 })),
       field('Event', `${mrkdwnCode(view.eventName, { max: 120 })} at ${mrkdwnCode(view.eventTime || 'unknown time', { max: 60 })}`),
+      ...(view.exposure ? [field('Exposure', escapeMrkdwn(view.exposure, { max: 400 }))] : []),
     ],
   });
 
@@ -338,6 +340,12 @@ export function buildSlackMessage(alert: Alert): SlackMessage {
       lines.push(`• ${mrkdwnCode(e.id, { max: 100 })}${until}: ${escapeMrkdwn(e.rule, { max: 100 })}${target} — ${escapeMrkdwn(e.reason, { max: 500 })}`);
     }
     blocks.push(section(lines));
+  }
+
+  if (view.notes.length) {
+    const shownNotes = view.notes.slice(0, 5).map((n) => `• ${escapeMrkdwn(n, { max: 400 })}`);
+    if (view.notes.length > 5) shownNotes.push(`…and ${view.notes.length - 5} more`);
+    blocks.push({ type: 'context', elements: [mrkdwn(fitLines(['*Notes*', ...shownNotes], SLACK_LIMITS.sectionText))] });
   }
 
   const actionLines = [`*What sgwatch did:* ${escapeMrkdwn(view.action.text, { max: 900 })}`];

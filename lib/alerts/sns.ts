@@ -58,6 +58,7 @@ function buildTextBody(view: AlertView): string {
   out.push(`  Event:          ${line(view.eventName, 120)} at ${line(view.eventTime || 'unknown time', 60)}`);
   out.push(`  Security group: ${line(view.groupId ?? 'unknown', 100)}${view.groupName ? ` (${line(view.groupName, 300)})` : ''}${view.vpcId ? ` in ${line(view.vpcId, 100)}` : ''}`);
   out.push(`  Account/region: ${line(view.account, 60)} / ${line(view.region, 60)}`);
+  if (view.exposure) out.push(`  Exposure:       ${line(view.exposure, 400)}`);
   out.push(`  Actor:          ${line(view.actor.name, 300)} via ${line(view.actor.via, 200)}${view.actor.mfa === undefined ? '' : view.actor.mfa ? ' (MFA)' : ' (no MFA)'}`);
   if (view.actor.arn) out.push(`  Actor ARN:      ${line(view.actor.arn, 1000)}`);
   out.push(`  Source IP:      ${line(view.actor.sourceIp ?? 'unknown', 200)}`);
@@ -70,7 +71,7 @@ function buildTextBody(view: AlertView): string {
     out.push('');
     out.push('FINDINGS');
     for (const f of view.findings.slice(0, 50)) {
-      out.push(`  - ${line(f.rule, 100)} (${f.severity})${f.remediation === 'revoke' ? ', policy: revoke' : ''}`);
+      out.push(`  - ${line(f.rule, 100)} (${f.severity}${f.baseSeverity ? `, policy ${f.baseSeverity}` : ''})${f.remediation === 'revoke' ? ', policy: revoke' : ''}`);
       if (f.ruleText) out.push(`    Rule:        ${line(f.ruleText, 400)}${f.ruleId ? ` [${line(f.ruleId, 60)}]` : ''}`);
       if (f.ruleText) out.push(`    Description: ${f.description === undefined ? '(none)' : JSON.stringify(line(f.description, 600))}`);
       out.push(`    Why:         ${line(f.why, 600)}`);
@@ -86,6 +87,11 @@ function buildTextBody(view: AlertView): string {
       out.push(`  - ${line(e.id, 100)}${e.until ? ` until ${line(e.until, 40)}` : ''}: ${line(e.rule, 100)}${e.ruleText ? ` on ${line(e.ruleText, 300)}` : ''}`);
       out.push(`    Reason: ${line(e.reason, 500)}`);
     }
+  }
+  if (view.notes.length) {
+    out.push('');
+    out.push('NOTES');
+    for (const n of view.notes.slice(0, 20)) out.push(`  - ${line(n, 500)}`);
   }
   out.push('');
   out.push('WHAT SGWATCH DID');

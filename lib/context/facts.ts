@@ -7,14 +7,14 @@
  * remediator and the outputs see the change as judged: the recorded change
  * with these facts applied, built here and nowhere else.
  */
-import type { Change, ChangeResult, ContextFacts, Direction, Result } from '../model';
+import type { Change, ChangeResult, ContextFacts, Direction, LookedUp, Result } from '../model';
 import { withDirections } from './rule-directions';
 
 /** The facts learnt, or undefined when nothing was learnt (so a result without look-ups is unchanged). */
 export function contextFacts(
   groupName: string | undefined,
   directions: ReadonlyMap<string, Direction>,
-  sources: { groupName?: `inventory:${string}`; directions?: `inventory:${string}` } = {},
+  sources: { groupName?: LookedUp<string>["source"]; directions?: LookedUp<string>["source"] } = {},
 ): ContextFacts | undefined {
   const facts: ContextFacts = {};
   if (groupName !== undefined) facts.groupName = { value: groupName, source: sources.groupName ?? 'ec2:DescribeSecurityGroups' };

@@ -22,7 +22,7 @@ import { errorText } from '../errors/error-text';
 
 export interface GroupNameResolver {
   /** Named on the facts it gives (default `ec2:DescribeSecurityGroups`); e.g. `inventory:FILE`. */
-  readonly source?: `inventory:${string}`;
+  readonly source?: `inventory:${string}` | `ec2:${string}`;
   /**
    * The name of the change's group (`change.groupId`); undefined when the
    * group does not exist (deleted since). Throws when the look-up itself

@@ -15,7 +15,7 @@
 import type { Direction } from '../model';
 
 /** Where a fact came from, as shown in results: `inventory:FILE`, `ec2:DescribeSecurityGroups`, ... */
-export type FactSource = `inventory:${string}`;
+export type FactSource = `inventory:${string}` | `ec2:${string}`;
 
 export interface InventoryScope {
   account: string;

@@ -18,7 +18,7 @@ import { errorText } from '../errors/error-text';
 
 export interface RuleDirectionResolver {
   /** Named on the facts it gives (default `ec2:DescribeSecurityGroupRules`); e.g. `inventory:FILE`. */
-  readonly source?: `inventory:${string}`;
+  readonly source?: `inventory:${string}` | `ec2:${string}`;
   /**
    * The real direction of the change's rules whose direction is unknown,
    * by `sgr-` id. Ids absent from the map were not found (the rule or the

@@ -20,7 +20,7 @@
  *   alert, not silence); its findings say so, and the plan names it by id only
  *   (never a permission built on the guess; see remediation.ts).
  */
-import type { Change, ChangeOutcome, Finding, RemediationMode, RuleChange, Verdict } from '../model';
+import type { Change, ChangeOutcome, Finding, RemediationMode, RuleChange, SkippedException, Verdict } from '../model';
 import type { CidrJudgement } from '../net/cidr';
 import { compilePolicy, type CompiledPolicy } from './compile';
 import { exceptionsFor, findException } from './exceptions';
@@ -29,12 +29,17 @@ import { CALL_CHECKS, RULE_CHANGE_CHECKS, type RuleSubject } from './rules';
 import { DIRECTION_UNKNOWN_NOTE, notRecordedNote, REVOKED_ONLY_AS_JUDGED } from './rules/phrases';
 import { severityAtLeast, VIOLATION_THRESHOLD, worstSeverity } from './severity';
 import type { Policy, RuleId } from './types';
+import type { EvaluationContext, PrefixListEntries } from './context';
+import { adjustForExposure } from './exposure';
+import { findTagException, type TagHolder } from './tag-exceptions';
 
 export interface EvaluateOptions {
   /** Default `dry-run`. */
   mode?: RemediationMode;
   /** Judge exceptions' `until` at this time instead of the event's time. */
   now?: Date;
+  /** What an inventory told (exposure, tags, prefix-list entries); without it the change is judged on its record alone. */
+  context?: EvaluationContext;
 }
 
 function push(out: Finding[], cp: CompiledPolicy, rule: RuleId, message: string, target?: RuleChange): void {
@@ -62,23 +67,75 @@ function subjectOf(change: Change, rule: RuleChange, cp: CompiledPolicy, firedId
   };
 }
 
-/**
- * Runs every enabled rule-change check of the registry on one rule and
- * appends the findings, in registry order. A rule without a source (a
- * record that names none) is not judged. Exported for the audit, which judges
- * standing rules through the same checks.
- */
-export function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Finding[]): void {
-  if (!rule.source) return;
+/** Runs every enabled rule-change check of the registry on `judged` and appends the findings about `target`, in registry order. */
+function runChecks(change: Change, judged: RuleChange, target: RuleChange, cp: CompiledPolicy, out: Finding[]): void {
   const firedIds = new Set<RuleId>();
-  const subject = subjectOf(change, rule, cp, firedIds);
+  const subject = subjectOf(change, judged, cp, firedIds);
   for (const check of RULE_CHANGE_CHECKS) {
     if (!cp.rules[check.id].enabled) continue;
     const message = check.match(subject);
     if (message === undefined) continue;
     firedIds.add(check.id);
-    push(out, cp, check.id, message, rule);
+    push(out, cp, check.id, message, target);
   }
+}
+
+function listName(list: PrefixListEntries): string {
+  return list.name ? `${list.prefixListId} (${list.name})` : list.prefixListId;
+}
+
+/**
+ * A rule whose source is a prefix list is judged on the list's entries, each
+ * as a CIDR source would be, so an entry of 0.0.0.0/0 is the world. The
+ * findings stay about the rule itself (its `sgr-` id is what a revoke
+ * removes; the list is never edited), one per policy rule, naming the first
+ * entry that fired and how many more did. An AWS-managed list is trusted
+ * when the policy says so; an unresolved one is judged as before, on the
+ * reference alone, and the verdict says so.
+ */
+function judgePrefixListRule(change: Change, rule: RuleChange, id: string, cp: CompiledPolicy, out: Finding[], ctx: EvaluationContext | undefined, notes: string[]): void {
+  const list = ctx?.prefixLists?.get(id);
+  if (!list) {
+    if (!notes.includes(`prefix list ${id} not resolved: its entries are not judged`)) notes.push(`prefix list ${id} not resolved: its entries are not judged`);
+    runChecks(change, rule, rule, cp, out);
+    return;
+  }
+  if (list.entries.length === 0 || (list.ownerId === 'AWS' && cp.policy.trustAwsManagedPrefixLists)) {
+    if (list.ownerId === 'AWS' && cp.policy.trustAwsManagedPrefixLists) {
+      const note = `prefix list ${listName(list)} is AWS-managed: trusted (trustAwsManagedPrefixLists)`;
+      if (!notes.includes(note)) notes.push(note);
+    }
+    runChecks(change, rule, rule, cp, out);
+    return;
+  }
+  const byRule = new Map<RuleId, { finding: Finding; more: number }>();
+  for (const entry of list.entries) {
+    const judged: RuleChange = { ...rule, source: entry.cidr.includes(':') ? { kind: 'cidr6', cidr: entry.cidr } : { kind: 'cidr4', cidr: entry.cidr } };
+    const found: Finding[] = [];
+    runChecks(change, judged, rule, cp, found);
+    for (const f of found) {
+      const seen = byRule.get(f.rule as RuleId);
+      if (seen) seen.more++;
+      else byRule.set(f.rule as RuleId, { finding: { ...f, viaPrefixList: { prefixListId: id, entry: entry.cidr } }, more: 0 });
+    }
+  }
+  for (const { finding, more } of byRule.values()) {
+    const others = more === 0 ? '' : ` and ${more} more entr${more === 1 ? 'y' : 'ies'}`;
+    out.push({ ...finding, message: `${finding.message} (through prefix list ${listName(list)}: entry ${finding.viaPrefixList!.entry}${others})` });
+  }
+}
+
+/**
+ * Runs every enabled rule-change check of the registry on one rule and
+ * appends the findings, in registry order. A rule without a source (a
+ * record that names none) is not judged; a prefix-list source is judged on
+ * its entries when the context holds them. Exported for the audit, which
+ * judges standing rules through the same checks.
+ */
+export function judgeRule(change: Change, rule: RuleChange, cp: CompiledPolicy, out: Finding[], ctx?: EvaluationContext, notes: string[] = []): void {
+  if (!rule.source) return;
+  if (rule.source.kind === 'prefix-list') judgePrefixListRule(change, rule, rule.source.prefixListId, cp, out, ctx, notes);
+  else runChecks(change, rule, rule, cp, out);
 }
 
 function eventMs(change: Change, now?: Date): number {
@@ -91,7 +148,9 @@ function eventMs(change: Change, now?: Date): number {
 export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions = {}): Verdict<ChangeOutcome> {
   const cp = compilePolicy(policy);
   const mode = opts.mode ?? 'dry-run';
+  const ctx = opts.context;
   const raw: Finding[] = [];
+  const notes: string[] = [];
 
   if (change.error) {
     for (const check of CALL_CHECKS) {
@@ -101,30 +160,60 @@ export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions =
     }
   } else {
     for (const rule of change.rules) {
-      if (rule.action === 'add' || rule.action === 'modify') judgeRule(change, rule, cp, raw);
+      if (rule.action === 'add' || rule.action === 'modify') judgeRule(change, rule, cp, raw, ctx, notes);
     }
   }
 
   let findings = raw;
   const exceptions: Verdict['exceptions'] = [];
+  const skipped: SkippedException[] = [];
   const candidates = raw.length > 0 && cp.exceptions.length > 0 ? exceptionsFor(cp.exceptionIndex, change) : [];
-  if (candidates.length > 0) {
+  const holders = raw.length > 0 ? tagHolders(change, ctx) : [];
+  if (candidates.length > 0 || holders.length > 0) {
     const at = eventMs(change, opts.now);
     findings = [];
     for (const f of raw) {
-      const ex = findException(candidates, f, change, at, cp.classifier);
-      if (!ex) {
-        findings.push(f);
+      const ex = candidates.length > 0 ? findException(candidates, f, change, at, cp.classifier) : undefined;
+      if (ex) {
+        const applied: Verdict['exceptions'][number] = { id: ex.id, reason: ex.reason, rule: f.rule };
+        if (ex.until !== undefined) applied.until = ex.until;
+        if (f.target) applied.target = f.target;
+        exceptions.push(applied);
         continue;
       }
-      const applied: Verdict['exceptions'][number] = { id: ex.id, reason: ex.reason, rule: f.rule };
-      if (ex.until !== undefined) applied.until = ex.until;
-      if (f.target) applied.target = f.target;
-      exceptions.push(applied);
+      const expired = candidates.find((c) => c.untilMs !== undefined && at > c.untilMs && findException([c], f, change, -Infinity, cp.classifier));
+      if (expired && !skipped.some((s) => s.id === expired.id)) skipped.push({ id: expired.id, problem: `expired ${expired.until} (${expired.reason})` });
+      const tag = holders.length > 0 ? findTagException(ruleFirst(holders, f), cp.policy.exceptionTagKey, f, at, skipped) : undefined;
+      if (tag) {
+        const applied: Verdict['exceptions'][number] = { id: tag.id, reason: tag.reason, until: tag.until, rule: f.rule };
+        if (f.target) applied.target = f.target;
+        exceptions.push(applied);
+        continue;
+      }
+      findings.push(f);
     }
   }
+  findings = adjustForExposure(findings, ctx?.exposure, cp.policy);
 
   const severity = worstSeverity(findings);
   const outcome = change.error ? 'failed-call' : severityAtLeast(severity, VIOLATION_THRESHOLD) ? 'violation' : 'compliant';
-  return { outcome, severity, findings, exceptions, remediation: planRemediation(change, findings, cp, mode) };
+  const verdict: Verdict<ChangeOutcome> = { outcome, severity, findings, exceptions, remediation: planRemediation(change, findings, cp, mode) };
+  if (skipped.length > 0) verdict.skippedExceptions = skipped;
+  if (notes.length > 0) verdict.notes = notes;
+  return verdict;
+}
+
+/** Who may carry an exception tag for this change: its group, and each of its rules with tags (by `sgr-` id). */
+function tagHolders(change: Change, ctx: EvaluationContext | undefined): TagHolder[] {
+  if (!ctx || (!ctx.groupTags && !ctx.ruleTags)) return [];
+  const out: TagHolder[] = [];
+  if (ctx.ruleTags) for (const [id, tags] of ctx.ruleTags) out.push({ id, tags });
+  if (ctx.groupTags && change.groupId) out.push({ id: change.groupId, tags: ctx.groupTags });
+  return out;
+}
+
+/** The holders that can except this finding: the rule's own tags first, then the group's (never another rule's). */
+function ruleFirst(holders: readonly TagHolder[], f: Finding): TagHolder[] {
+  const ruleId = f.target?.ruleId;
+  return holders.filter((h) => (h.id.startsWith('sgr-') ? h.id === ruleId : true));
 }

@@ -59,6 +59,9 @@ function merge(base: Policy, input: PolicyInput): Policy {
     alertOnlyActors: clone(input.alertOnlyActors ?? base.alertOnlyActors),
     alertOnlyVia: clone(input.alertOnlyVia ?? base.alertOnlyVia),
     exceptions: clone(input.exceptions ?? base.exceptions),
+    exposure: { ...base.exposure, ...(input.exposure ?? {}) },
+    trustAwsManagedPrefixLists: input.trustAwsManagedPrefixLists ?? base.trustAwsManagedPrefixLists,
+    exceptionTagKey: input.exceptionTagKey ?? base.exceptionTagKey,
   };
 }
 
@@ -78,7 +81,7 @@ export function defaultPolicy(): Policy {
   if (!result.ok) throw new PolicyError(DEFAULT_FILE, result.problems);
   const input = result.input;
   const missing: string[] = [];
-  for (const key of ['trustedCidrs', 'trustedAccounts', 'adminPorts', 'highRiskPorts', 'approvedPublicPorts', 'rules', 'alertOnlyActors', 'alertOnlyVia', 'exceptions'] as const) {
+  for (const key of ['trustedCidrs', 'trustedAccounts', 'adminPorts', 'highRiskPorts', 'approvedPublicPorts', 'rules', 'alertOnlyActors', 'alertOnlyVia', 'exceptions', 'exposure', 'trustAwsManagedPrefixLists', 'exceptionTagKey'] as const) {
     if (input[key] === undefined) missing.push(`${DEFAULT_FILE}: ${key}: missing from the default policy`);
   }
   for (const id of RULE_IDS) {

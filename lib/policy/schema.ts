@@ -31,6 +31,12 @@ function describeValue(value: unknown): string {
 
 type Check = (value: unknown) => string | undefined;
 
+/** A severity step for an exposure: 0 (keep) down to -4 (critical to info). */
+const exposureStepCheck: Check = (v) =>
+  Number.isInteger(v) && (v as number) <= 0 && (v as number) >= -4
+    ? undefined
+    : `expected a whole number of severity levels from 0 (keep the policy severity) to -4 (critical down to info), got ${describeValue(v)}`;
+
 /** A field checked by a function returning the problem (or undefined). */
 function checked<T>(check: Check) {
   return z.custom<T>(() => true).superRefine((value, ctx) => {
@@ -213,6 +219,16 @@ function buildPolicyInputSchema() {
     alertOnlyActors: z.array(alertOnlySchema).optional(),
     alertOnlyVia: z.array(z.enum(ALERT_ONLY_VIA)).optional(),
     exceptions: z.array(exceptionSchema).optional(),
+    exposure: strict({
+      private: checked<number>(exposureStepCheck).optional(),
+      unattached: checked<number>(exposureStepCheck).optional(),
+    }).optional(),
+    trustAwsManagedPrefixLists: z.boolean().optional(),
+    exceptionTagKey: checked<string>((v) =>
+      typeof v === 'string' && /^[\p{L}\p{N}\s_.:/=+\-@]{1,128}$/u.test(v) && !v.toLowerCase().startsWith('aws:')
+        ? undefined
+        : `expected a tag key (1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:), got ${describeValue(v)}`,
+    ).optional(),
   }).superRefine((policy, ctx) => {
     const max = typeof policy.trustedCidrsMaxShare === 'number' && policy.trustedCidrsMaxShare > 0 ? policy.trustedCidrsMaxShare : TRUSTED_CIDRS_MAX_SHARE;
     const parsed = (policy.trustedCidrs ?? []).map((t) => (typeof t === 'string' ? parseCidr(t) : undefined)).flatMap((p) => (p?.ok ? [p.cidr] : []));

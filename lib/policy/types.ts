@@ -74,15 +74,32 @@ export interface Policy {
    */
   alertOnlyVia: AlertOnlyVia[];
   exceptions: PolicyException[];
+  /**
+   * Severity steps by the group's exposure (issue 6): a finding on a group
+   * that is only privately reachable, or attached to nothing, is lowered by
+   * this many levels (critical→high→medium→low→info; info is not a
+   * violation). 0 keeps the policy severity. Public and unknown exposure
+   * always keep it. Remediation follows the policy rule, not the adjusted severity.
+   */
+  exposure: Record<LowerableExposure, number>;
+  /** AWS-managed prefix lists (owner `AWS`, e.g. CloudFront origin-facing) are trusted sources, not judged entry by entry. */
+  trustAwsManagedPrefixLists: boolean;
+  /** The tag key of tag exceptions on a group or a rule; its value is `<policy rule id or *>;<until YYYY-MM-DD>;<reason>`. */
+  exceptionTagKey: string;
 }
+
+/** The exposure states whose findings the policy may lower. */
+export const LOWERABLE_EXPOSURES = ['private', 'unattached'] as const;
+export type LowerableExposure = (typeof LOWERABLE_EXPOSURES)[number];
 
 /** Tools whose changes `alertOnlyVia` can make alert-only (the `via` sgwatch reads from the record). */
 export const ALERT_ONLY_VIA = ['cloudformation', 'terraform', 'console', 'cli', 'sdk', 'aws-service'] as const;
 export type AlertOnlyVia = (typeof ALERT_ONLY_VIA)[number];
 
 /** A policy file as written: every key optional, rules partial per field. */
-export type PolicyInput = Partial<Omit<Policy, 'rules'>> & {
+export type PolicyInput = Partial<Omit<Policy, 'rules' | 'exposure'>> & {
   rules?: Partial<Record<RuleId, Partial<RuleConfig>>>;
+  exposure?: Partial<Record<LowerableExposure, number>>;
   /** Validation only: the most of the public IPv4 or IPv6 space trustedCidrs may cover, in percent (default TRUSTED_CIDRS_MAX_SHARE). */
   trustedCidrsMaxShare?: number;
 };
