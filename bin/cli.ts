@@ -8,6 +8,7 @@ import { replayCommand, type ReplayFlags } from './commands/replay';
 import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
 import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
+import { inventoryCollectCommand, type CollectFlags } from './commands/inventory';
 import { errorMessage } from '../lib/errors/error-text';
 import { version } from '../package.json';
 
@@ -84,7 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--self-role <arn...>', "sgwatch's own remediation role(s): their revokes are linked, not alerted")
     .option(
       '--describe',
-      'ask EC2 (read-only, your AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules (ec2:DescribeSecurityGroupRules; without it they are judged as ingress) and the name of groups named by id only (ec2:DescribeSecurityGroups; without it default-group-rule fires only when the record names the group)',
+      'ask EC2 (read-only, your AWS credentials) what CloudTrail does not record: the direction of ModifySecurityGroupRules rules (without it they are judged as ingress), the name of groups named by id only (without it default-group-rule fires only when the record names the group), and the context: exposure from the network interfaces using the group, tag exceptions, prefix-list entries (without it exposure is unknown)',
     )
     .option(
       '--inventory <file...>',
@@ -117,6 +118,18 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(severityOption('--severity <severity>', 'at or above this severity (default low)'))
     .action(async (flags: QueryFlags) => {
       code = await findingsCommand(flags);
+    });
+
+  const inventory = program.command('inventory').description('What the account holds now, for --inventory.');
+  inventory
+    .command('collect')
+    .description('Write an sgwatch-inventory snapshot of one account and region (groups, rules, network interfaces, prefix lists with entries), read-only with your AWS credentials.')
+    .option('--region <region>', 'the region to collect; default: AWS_REGION or the profile')
+    .option('--profile <name>', 'AWS profile, as the aws CLI spells it; default: AWS_PROFILE')
+    .option('-o, --output <file>', 'write the snapshot here (whole or not at all) instead of stdout')
+    .option('--no-progress', 'no progress lines on stderr')
+    .action(async (flags: CollectFlags) => {
+      code = await inventoryCollectCommand(flags);
     });
 
   const policy = program.command('policy').description('Check or print a policy.');

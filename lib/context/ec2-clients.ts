@@ -40,7 +40,7 @@ export function regionalEc2Clients(): (region: string) => EC2Client {
 }
 
 /** A function giving the client for a change's account and region; it throws when it must not look. */
-export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Change) => Promise<EC2Client> {
+export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Pick<Change, 'account' | 'region'>) => Promise<EC2Client> {
   const clientFor = opts.clientForRegion ?? regionalEc2Clients();
   return async (change) => {
     if (opts.accountId && change.account !== opts.accountId) {

@@ -276,6 +276,11 @@ export function inventoryFromData(data: InventoryData, source: FactSource): Inve
     async prefixList(scope, id) {
       return strip<InventoryPrefixList>(data.prefixLists.get(id), scope);
     },
+    async rulesReferencing(scope, id) {
+      const found: InventoryRule[] = [];
+      for (const r of data.rules.values()) if (r.source?.kind === 'prefix-list' && r.source.value === id && fits(r.where, scope)) found.push(strip<InventoryRule>(r, scope)!);
+      return found;
+    },
   };
 }
 

@@ -3,8 +3,8 @@
  * as opposed to what a CloudTrail record says changed.
  *
  * One interface, several sources: a file (./inventory-file.ts: the raw JSON
- * of `aws ec2 describe-*` or sgwatch's own snapshot), later the live EC2
- * API. Consumers (the direction and group-name look-ups today; exposure,
+ * of `aws ec2 describe-*` or sgwatch's own snapshot) and the live EC2 API
+ * (./ec2-inventory.ts). Consumers (the direction and group-name look-ups today; exposure,
  * prefix lists and tag exceptions next) see only this interface, and every
  * fact they take from it names `source` (e.g. `inventory:snapshot.json`).
  *
@@ -81,4 +81,6 @@ export interface Inventory {
   /** True when the inventory holds the interfaces of the scope, so that [] from interfacesUsing means "unattached", not "not known". */
   knowsInterfaces(scope: InventoryScope): Promise<boolean>;
   prefixList(scope: InventoryScope, prefixListId: string): Promise<InventoryPrefixList | undefined>;
+  /** The rules (of any group of the scope) whose source is this prefix list; [] when none. */
+  rulesReferencing(scope: InventoryScope, prefixListId: string): Promise<InventoryRule[]>;
 }

@@ -1,7 +1,7 @@
 /**
  * Everything sgwatch asks of or does to EC2, built once over one EC2 client
  * per region: the look-ups of what CloudTrail does not record (rule
- * directions, group names) and the remediator. `accountId` is the account
+ * directions, group names, the live inventory: exposure, tags, prefix lists) and the remediator. `accountId` is the account
  * whose groups the credentials see; a change of another account is neither
  * looked up nor revoked (a revoke sent to the wrong account would come back
  * "not found" and be misreported as already gone). The Lambda and the CLI
@@ -12,6 +12,7 @@ import type { Remediator } from '../pipeline/ports';
 import { regionalEc2Clients } from '../context/ec2-clients';
 import { createEc2RuleDirectionResolver } from '../context/ec2-rule-directions';
 import { createEc2GroupNameResolver } from '../context/ec2-group-names';
+import { createEc2Inventory } from '../context/ec2-inventory';
 import { createEc2Remediator } from '../remediate/ec2';
 
 export interface Ec2Wiring {
@@ -27,6 +28,8 @@ export function wireEc2(opts: { accountId?: string } = {}): Ec2Wiring {
     context: {
       directions: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
       groupNames: createEc2GroupNameResolver({ clientForRegion, ...account }),
+      // Exposure, tag exceptions, prefix-list entries: answers reused for 60 s (about one invocation).
+      inventory: createEc2Inventory({ clientForRegion, ...account }),
     },
     remediator: createEc2Remediator({ clientForRegion, ...account }),
   };

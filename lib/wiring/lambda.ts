@@ -17,7 +17,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { processRecordWithContext, type ContextResolvers } from '../process';
+import { processRecordWithContext, type ContextResolvers, type ContextTopic } from '../process';
 import type { Policy } from '../policy/schema';
 import { createDynamoStore } from '../store/dynamodb';
 import { createMemoryStore } from '../store/memory';
@@ -84,6 +84,13 @@ function pipelineLogger(logger: Logger): PipelineLogger {
   };
 }
 
+/** The log message of each kind of context note. */
+const NOTE_MESSAGES: Record<ContextTopic, string> = {
+  direction: 'rule direction unknown',
+  'group-name': 'group name unknown',
+  inventory: 'inventory look-up incomplete',
+};
+
 /** The per-event function over given dependencies (or a factory run once per container, on the first event). */
 export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<HandlerDeps>), log: Logger) {
   let ready: Promise<HandlerDeps> | undefined;
@@ -113,7 +120,7 @@ export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<
       policy: d.policy,
       mode: d.config.mode,
       context: d.context,
-      onNote: (note, topic) => d.logger.warn(topic === 'group-name' ? 'group name unknown' : 'rule direction unknown', { note }),
+      onNote: (note, topic) => d.logger.warn(NOTE_MESSAGES[topic], { note }),
     });
     const outcome = await runPipeline(result, d.pipeline);
     return {

@@ -61,7 +61,17 @@ beforeAll(async () => {
           .end(`<?xml version="1.0" encoding="UTF-8"?><DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-2</requestId><securityGroupInfo>${ids.map((id) => groupItem(id, groupNames[id])).join('')}</securityGroupInfo></DescribeSecurityGroupsResponse>`);
         return;
       }
-      // Filter.1 = group-id, Filter.2 = security-group-rule-id (as the SDK serialises them).
+      if (params.get('Action') === 'DescribeNetworkInterfaces') {
+        // Every group is used by one interface with a public IP: exposure public, severities as the policy says.
+        const group = params.get('Filter.1.Value.1');
+        res
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            `<?xml version="1.0" encoding="UTF-8"?><DescribeNetworkInterfacesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>r-3</requestId><networkInterfaceSet><item><networkInterfaceId>eni-0a1b2c3d4e5f60001</networkInterfaceId><groupSet><item><groupId>${group}</groupId></item></groupSet><association><publicIp>3.8.1.2</publicIp></association></item></networkInterfaceSet></DescribeNetworkInterfacesResponse>`,
+          );
+        return;
+      }
+      // Filter.1 = group-id, Filter.2 = security-group-rule-id (as the SDK serialises them); the inventory's by-id rule look-up finds nothing here.
       const group = params.get('Filter.1.Value.1');
       const ids = [...params.entries()].filter(([k]) => k.startsWith('Filter.2.Value.')).map(([, v]) => v);
       const found = ids.filter((id) => rules[id] && rules[id].group === group).map((id) => item(id, rules[id]));
@@ -102,9 +112,10 @@ describe('sgwatch replay --describe', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(json(run.stdout)[0]).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [], groupName: 'web' });
-    // The two look-ups run side by side: order not fixed.
-    expect(requests.map((p) => p.get('Action')).sort()).toEqual(['DescribeSecurityGroupRules', 'DescribeSecurityGroups']);
-    const rulesRequest = requests.find((p) => p.get('Action') === 'DescribeSecurityGroupRules')!;
+    // The look-ups run side by side: order not fixed. Beside the direction and the name, the inventory asks
+    // for the interfaces using the group (exposure), the group's and the rule's tags.
+    expect(requests.map((p) => p.get('Action')).sort()).toEqual(['DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'DescribeSecurityGroups']);
+    const rulesRequest = requests.find((p) => p.get('Action') === 'DescribeSecurityGroupRules' && p.get('Filter.2.Name'))!;
     expect(rulesRequest.get('Filter.1.Name')).toBe('group-id');
     expect(rulesRequest.get('Filter.2.Name')).toBe('security-group-rule-id');
     const groupsRequest = requests.find((p) => p.get('Action') === 'DescribeSecurityGroups')!;
@@ -150,7 +161,9 @@ describe('sgwatch replay --describe', () => {
         expect(r).toMatchObject({ outcome: 'violation', severity: 'medium', groupId: PRIVATE_SSH_GROUP, groupName: 'default', remediation: { action: 'none' } });
         expect(r.findings.map((f: { rule: string }) => f.rule)).toEqual(['default-group-rule']);
       }
-      expect(requests.map((p) => [p.get('Action'), p.get('GroupId.1')])).toEqual([['DescribeSecurityGroups', PRIVATE_SSH_GROUP]]);
+      // The name (kept for the run) and the inventory's group facts (kept 60 s): the second record asks nothing.
+      expect(requests.filter((p) => p.get('Action') === 'DescribeSecurityGroups').map((p) => p.get('GroupId.1'))).toEqual([PRIVATE_SSH_GROUP, PRIVATE_SSH_GROUP]);
+      expect(requests.filter((p) => p.get('Action') === 'DescribeNetworkInterfaces')).toHaveLength(1);
       // --fail-on medium turns it into exit code 1.
       const gated = await runCli(['replay', PRIVATE_SSH, '--store', 'memory', '--describe', '--fail-on', 'medium'], { env: awsEnv() });
       expect(gated.code).toBe(1);

@@ -246,7 +246,7 @@ describe('enrichment that fails', () => {
       e.name = 'UnauthorizedOperation';
       throw e;
     };
-    return { source: 'ec2:live', group: fail, rule: fail, interfacesUsing: fail, knowsInterfaces: async () => true, prefixList: fail };
+    return { source: 'ec2:live', group: fail, rule: fail, interfacesUsing: fail, knowsInterfaces: async () => true, prefixList: fail, rulesReferencing: fail };
   };
 
   it('access denied: the verdict from the event alone, exposure unknown with the reason, nothing thrown', async () => {

@@ -122,14 +122,14 @@ describe('packaged template', () => {
     expect(one('AWS::SNS::Topic').Properties.KmsMasterKeyId).toBeTruthy();
   });
 
-  it('no IAM statement grants a wildcard action (exact ec2:Describe actions only)', () => {
+  it('no IAM statement grants a wildcard action (exact ec2:Describe and prefix-list Get actions only)', () => {
     const all = statements();
     expect(all.length).toBeGreaterThan(3);
     for (const { owner, statement } of all) {
       expect(statement.NotAction, owner).toBeUndefined();
       for (const action of asArray(statement.Action as string | string[])) {
         expect(action, `${owner}: ${action}`).not.toContain('*');
-        if (String(action).startsWith('ec2:')) expect(action).toMatch(/^ec2:(RevokeSecurityGroup(Ingress|Egress)|Describe[A-Z][A-Za-z]+)$/);
+        if (String(action).startsWith('ec2:')) expect(action).toMatch(/^ec2:(RevokeSecurityGroup(Ingress|Egress)|Describe[A-Z][A-Za-z]+|GetManagedPrefixList(Entries|Associations))$/);
       }
     }
     const dynamo = all.find((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('dynamodb:')))!;
@@ -164,13 +164,22 @@ describe('packaged template', () => {
     expect(asArray(vpcs.statement.Action).sort()).toEqual(['ec2:RevokeSecurityGroupEgress', 'ec2:RevokeSecurityGroupIngress']);
     expect(vpcs.statement.Condition).toEqual({ StringNotLike: { 'ec2:Vpc': ['arn:*:ec2:*:*:vpc/vpc-0a1b2c3d', 'arn:*:ec2:*:*:vpc/vpc-0123456789abcdef0'] } });
     expect(JSON.stringify(vpcs.statement.Resource)).toMatch(/AWS::Region.*AWS::AccountId.*:security-group\/\*/);
-    // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules) and a
-    // group's name (records name groups by id; default-group-rule needs the name) is granted in
-    // every mode, read-only, in one statement apart from the revoke actions.
+    // Reading a rule's direction (CloudTrail does not record it for ModifySecurityGroupRules), a
+    // group's name (records name groups by id; default-group-rule needs the name) and the inventory
+    // (exposure, tags, prefix lists) is granted in every mode, read-only (Describe/Get only), in one
+    // statement apart from the revoke actions.
     const describing = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ec2:Describe')));
     expect(describing).toHaveLength(1);
     expect(describing[0].condition).toBeUndefined();
-    expect(asArray(describing[0].statement.Action)).toEqual(['ec2:DescribeSecurityGroupRules', 'ec2:DescribeSecurityGroups']);
+    expect(asArray(describing[0].statement.Action)).toEqual([
+      'ec2:DescribeSecurityGroupRules',
+      'ec2:DescribeSecurityGroups',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeManagedPrefixLists',
+      'ec2:GetManagedPrefixListEntries',
+      'ec2:GetManagedPrefixListAssociations',
+    ]);
+    for (const a of asArray(describing[0].statement.Action)) expect(a).toMatch(/^ec2:(Describe|Get)[A-Za-z]+$/);
     expect(asArray(describing[0].statement.Resource)).toEqual(['*']);
     const ssm = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ssm:') || a.startsWith('kms:')));
     for (const s of ssm) expect(s.condition).toBe('HasSlack');

@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTes
 import { mockClient } from 'aws-sdk-client-mock';
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { SSMClient, GetParameterCommand } from '@aws-sdk/client-ssm';
-import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
+import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand, RevokeSecurityGroupEgressCommand } from '@aws-sdk/client-ec2';
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
@@ -64,6 +64,10 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   ssm.on(GetParameterCommand, { Name: '/sgwatch/slack', WithDecryption: true }).resolves({ Parameter: { Name: '/sgwatch/slack', Type: 'SecureString', Value: slackUrl } });
   ec2.on(RevokeSecurityGroupIngressCommand).resolves({ Return: true });
+  // Every group asked about is attached to one instance with a public IP: exposure public, severities as the policy says.
+  ec2.on(DescribeNetworkInterfacesCommand).callsFake((input) => ({
+    NetworkInterfaces: [{ NetworkInterfaceId: 'eni-0a1b2c3d4e5f60001', Groups: (input.Filters?.[0]?.Values ?? []).map((GroupId: string) => ({ GroupId })), Association: { PublicIp: '3.8.1.2' } }],
+  }));
   slackBodies = [];
   slackStatus = 200;
   logs = [];
@@ -181,7 +185,8 @@ describe('onChange handler', () => {
     const e = await env();
     const out = await handlerFor(e)(modifyEvent('modify-default-egress-description.json', 'c0ffee00-0000-4000-8000-000000000001'), context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'compliant', severity: 'none', alert: 'none', remediation: 'none' });
-    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).map((c) => c.args[0].input.Filters)).toEqual([
+    // The direction look-up (filtered by group and rule id); the inventory's look-up of the rule's tags asks by id.
+    expect(ec2.commandCalls(DescribeSecurityGroupRulesCommand).flatMap((c) => (c.args[0].input.Filters ? [c.args[0].input.Filters] : []))).toEqual([
       [
         { Name: 'group-id', Values: [EGRESS_GROUP] },
         { Name: 'security-group-rule-id', Values: [EGRESS_RULE] },
@@ -263,7 +268,8 @@ describe('onChange handler', () => {
     expect((toDefault('x').detail as { requestParameters: { groupName?: string } }).requestParameters.groupName).toBeUndefined();
     const out = await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d1'), context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'violation', severity: 'medium', alert: 'violation', remediation: 'none' });
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([{ GroupIds: ['sg-b0673be3'] }]);
+    // The name (kept for the container) and the inventory's group facts (tags, kept 60 s).
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([{ GroupIds: ['sg-b0673be3'] }, { GroupIds: ['sg-b0673be3'] }]);
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     const message = String(sns.commandCalls(PublishCommand)[0].args[0].input.Message);
@@ -276,7 +282,7 @@ describe('onChange handler', () => {
     expect(stored?.result.verdict.findings.map((f) => f.rule)).toEqual(['default-group-rule']);
     // A second change to the same group in the same container: the name comes from the cache.
     await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d2'), context);
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(2);
   });
 
   it('a denied DescribeSecurityGroups is logged, never fails the invocation: judged as the record says', async () => {
@@ -284,7 +290,7 @@ describe('onChange handler', () => {
     const e = await env();
     const out = await handlerFor(e)(privateSshEvent('c0ffee00-0000-4000-8000-0000000000d3'), context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'compliant', alert: 'none' });
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(2); // the name and the inventory's group facts, both denied
     expect(logs.join('')).toMatch(/group name unknown.*could not look up the name of sg-[0-9a-f]+: UnauthorizedOperation/);
   });
 

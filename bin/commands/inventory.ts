@@ -1,0 +1,63 @@
+/**
+ * `sgwatch inventory collect --region R [--profile P] > snapshot.json`: the
+ * account's security groups, rules, network interfaces and prefix lists
+ * (entries included), read-only with the caller's credentials, as sgwatch's
+ * snapshot (lib/context/ec2-inventory.ts), for `replay --inventory` and
+ * `audit --inventory` offline. Progress goes to stderr, the snapshot to
+ * stdout (or --output FILE, written whole or not at all).
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { UserError } from './errors';
+import { applyAwsFlags, type AwsFlags } from './aws-flags';
+import { errorText } from '../../lib/errors/error-text';
+
+export interface CollectFlags extends AwsFlags {
+  output?: string;
+  progress?: boolean;
+}
+
+/** The region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's (as the SDK resolves it). */
+async function regionOf(flags: AwsFlags): Promise<string> {
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  try {
+    const region = await new EC2Client({}).config.region();
+    if (region) return region;
+  } catch {
+    // no region configured anywhere
+  }
+  throw new UserError(`inventory collect: no region: give --region (or set AWS_REGION, or a region in profile ${flags.profile ?? process.env.AWS_PROFILE ?? 'default'})`);
+}
+
+export async function inventoryCollectCommand(flags: CollectFlags): Promise<number> {
+  applyAwsFlags(flags);
+  const region = await regionOf(flags);
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const { callerAccount } = await import('../../lib/wiring/caller-account');
+  const { collectInventorySnapshot } = await import('../../lib/context/ec2-inventory');
+  let account: string;
+  try {
+    account = await callerAccount();
+  } catch (err) {
+    throw new UserError(`inventory collect: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`, 3);
+  }
+  const progress = flags.progress !== false;
+  const started = Date.now();
+  let snapshot;
+  try {
+    snapshot = await collectInventorySnapshot(new EC2Client({ region, maxAttempts: 5 }), { account, region }, {
+      onProgress: (part, n) => progress && process.stderr.write(`sgwatch: ${account}/${region}: ${part}: ${n.toLocaleString('en-US')}\n`),
+    });
+  } catch (err) {
+    throw new UserError(`inventory collect ${account}/${region}: ${errorText(err)} (the role needs ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces, DescribeManagedPrefixLists, GetManagedPrefixListEntries)`, 3);
+  }
+  const text = `${JSON.stringify(snapshot, null, 1)}\n`;
+  if (flags.output) {
+    const tmp = `${flags.output}.tmp-${process.pid}`;
+    writeFileSync(tmp, text);
+    renameSync(tmp, flags.output);
+  } else {
+    process.stdout.write(text);
+  }
+  if (progress) process.stderr.write(`sgwatch: collected ${account}/${region} in ${((Date.now() - started) / 1000).toFixed(1)} s${flags.output ? ` into ${flags.output}` : ''}\n`);
+  return 0;
+}
