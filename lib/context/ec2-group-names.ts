@@ -29,11 +29,17 @@ export async function describeGroupName(client: EC2Client, groupId: string): Pro
 export interface Ec2GroupNameResolverOptions extends Ec2ContextClientOptions {
   /** Names kept (default 1,000); 0 disables the cache. */
   cacheSize?: number;
+  /**
+   * Where a name not in the cache comes from; default describeGroupName. The wiring passes the live
+   * inventory's group look-up, so that the name and the group's tags cost one DescribeSecurityGroups.
+   */
+  describe?: (change: Change, groupId: string) => Promise<string | undefined>;
 }
 
 /** A resolver over DescribeSecurityGroups in the change's region, caching found names. Throws (for lookUpGroupName to report) when it cannot look. */
 export function createEc2GroupNameResolver(opts: Ec2GroupNameResolverOptions = {}): GroupNameResolver {
   const clientFor = ec2ClientPicker(opts);
+  const describe = opts.describe ?? (async (change: Change, groupId: string) => describeGroupName(await clientFor(change), groupId));
   const max = Math.max(0, opts.cacheSize ?? GROUP_NAME_CACHE_SIZE);
   const cache = new Map<string, string>();
   return {
@@ -47,7 +53,7 @@ export function createEc2GroupNameResolver(opts: Ec2GroupNameResolverOptions = {
         cache.set(key, hit);
         return hit;
       }
-      const name = await describeGroupName(await clientFor(change), groupId);
+      const name = await describe(change, groupId);
       // Only found names are kept: a group not found now may be one EC2 does not show yet (eventual consistency).
       if (name !== undefined && max > 0) {
         if (cache.size >= max) cache.delete(cache.keys().next().value as string);

@@ -24,12 +24,14 @@ export interface Ec2Wiring {
 export function wireEc2(opts: { accountId?: string } = {}): Ec2Wiring {
   const clientForRegion = regionalEc2Clients();
   const account = opts.accountId ? { accountId: opts.accountId } : {};
+  // Exposure, tag exceptions, prefix-list entries: answers reused for 60 s (about one invocation).
+  const inventory = createEc2Inventory({ clientForRegion, ...account });
   return {
     context: {
       directions: createEc2RuleDirectionResolver({ clientForRegion, ...account }),
-      groupNames: createEc2GroupNameResolver({ clientForRegion, ...account }),
-      // Exposure, tag exceptions, prefix-list entries: answers reused for 60 s (about one invocation).
-      inventory: createEc2Inventory({ clientForRegion, ...account }),
+      // The name comes from the inventory's group look-up (one DescribeSecurityGroups for both), kept longer: names never change.
+      groupNames: createEc2GroupNameResolver({ clientForRegion, ...account, describe: async (change, groupId) => (await inventory.group(change, groupId))?.groupName }),
+      inventory,
     },
     remediator: createEc2Remediator({ clientForRegion, ...account }),
   };

@@ -113,8 +113,8 @@ describe('sgwatch replay --describe', () => {
     expect(run.code).toBe(0);
     expect(json(run.stdout)[0]).toMatchObject({ outcome: 'compliant', severity: 'none', findings: [], groupName: 'web' });
     // The look-ups run side by side: order not fixed. Beside the direction and the name, the inventory asks
-    // for the interfaces using the group (exposure), the group's and the rule's tags.
-    expect(requests.map((p) => p.get('Action')).sort()).toEqual(['DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups', 'DescribeSecurityGroups']);
+    // for the interfaces using the group (exposure) and the rule's tags; the name and the group's tags share one call.
+    expect(requests.map((p) => p.get('Action')).sort()).toEqual(['DescribeNetworkInterfaces', 'DescribeSecurityGroupRules', 'DescribeSecurityGroupRules', 'DescribeSecurityGroups']);
     const rulesRequest = requests.find((p) => p.get('Action') === 'DescribeSecurityGroupRules' && p.get('Filter.2.Name'))!;
     expect(rulesRequest.get('Filter.1.Name')).toBe('group-id');
     expect(rulesRequest.get('Filter.2.Name')).toBe('security-group-rule-id');
@@ -161,8 +161,8 @@ describe('sgwatch replay --describe', () => {
         expect(r).toMatchObject({ outcome: 'violation', severity: 'medium', groupId: PRIVATE_SSH_GROUP, groupName: 'default', remediation: { action: 'none' } });
         expect(r.findings.map((f: { rule: string }) => f.rule)).toEqual(['default-group-rule']);
       }
-      // The name (kept for the run) and the inventory's group facts (kept 60 s): the second record asks nothing.
-      expect(requests.filter((p) => p.get('Action') === 'DescribeSecurityGroups').map((p) => p.get('GroupId.1'))).toEqual([PRIVATE_SSH_GROUP, PRIVATE_SSH_GROUP]);
+      // One call for the name and the group's facts; the second record asks nothing.
+      expect(requests.filter((p) => p.get('Action') === 'DescribeSecurityGroups').map((p) => p.get('GroupId.1'))).toEqual([PRIVATE_SSH_GROUP]);
       expect(requests.filter((p) => p.get('Action') === 'DescribeNetworkInterfaces')).toHaveLength(1);
       // --fail-on medium turns it into exit code 1.
       const gated = await runCli(['replay', PRIVATE_SSH, '--store', 'memory', '--describe', '--fail-on', 'medium'], { env: awsEnv() });

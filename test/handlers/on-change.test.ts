@@ -268,8 +268,8 @@ describe('onChange handler', () => {
     expect((toDefault('x').detail as { requestParameters: { groupName?: string } }).requestParameters.groupName).toBeUndefined();
     const out = await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d1'), context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'violation', severity: 'medium', alert: 'violation', remediation: 'none' });
-    // The name (kept for the container) and the inventory's group facts (tags, kept 60 s).
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([{ GroupIds: ['sg-b0673be3'] }, { GroupIds: ['sg-b0673be3'] }]);
+    // One call for the name and the inventory's group facts (tags).
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand).map((c) => c.args[0].input)).toEqual([{ GroupIds: ['sg-b0673be3'] }]);
     expect(ec2.commandCalls(RevokeSecurityGroupIngressCommand)).toHaveLength(0);
     expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
     const message = String(sns.commandCalls(PublishCommand)[0].args[0].input.Message);
@@ -282,7 +282,7 @@ describe('onChange handler', () => {
     expect(stored?.result.verdict.findings.map((f) => f.rule)).toEqual(['default-group-rule']);
     // A second change to the same group in the same container: the name comes from the cache.
     await handler(toDefault('c0ffee00-0000-4000-8000-0000000000d2'), context);
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(2);
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1);
   });
 
   it('a denied DescribeSecurityGroups is logged, never fails the invocation: judged as the record says', async () => {
@@ -290,7 +290,7 @@ describe('onChange handler', () => {
     const e = await env();
     const out = await handlerFor(e)(privateSshEvent('c0ffee00-0000-4000-8000-0000000000d3'), context);
     expect(out).toMatchObject({ status: 'stored', outcome: 'compliant', alert: 'none' });
-    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(2); // the name and the inventory's group facts, both denied
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(1); // the name and the inventory's group facts share the one (denied) call
     expect(logs.join('')).toMatch(/group name unknown.*could not look up the name of sg-[0-9a-f]+: UnauthorizedOperation/);
   });
 
