@@ -107,7 +107,8 @@ export type ChangeKind =
   | 'update-descriptions' // UpdateSecurityGroupRuleDescriptions*: descriptions only
   | 'create-group'
   | 'delete-group'
-  | 'set-groups'; // groupSet on an instance or network interface
+  | 'set-groups' // groupSet on an instance or network interface
+  | 'prefix-list'; // Create/ModifyManagedPrefixList, RestoreManagedPrefixListVersion: the entries of a managed prefix list
 
 export interface CallError {
   /** As recorded, e.g. `Client.UnauthorizedOperation`. */
@@ -115,6 +116,24 @@ export interface CallError {
   message?: string;
   /** True when the call was refused for lack of permission. */
   denied: boolean;
+}
+
+/**
+ * What a prefix-list call did to the list (lib/cloudtrail/shapes/prefix-list.ts).
+ * A list is no group: the rules it feeds are found through the inventory
+ * (lib/context/prefix-list-change.ts), and each added entry is judged as a new
+ * source on each of them.
+ */
+export interface PrefixListChange {
+  /** Null when the record does not say it (a failed CreateManagedPrefixList). */
+  prefixListId: string | null;
+  name?: string;
+  /** Entries the call added (CreateManagedPrefixList: every entry of the new list). */
+  added: Array<{ cidr: string; description?: string }>;
+  /** CIDRs the call removed. */
+  removed: string[];
+  /** RestoreManagedPrefixListVersion: the version restored; the record does not list its entries. */
+  restoredVersion?: number;
 }
 
 /** A CloudTrail record about a security group, normalised. */
@@ -142,6 +161,8 @@ export interface Change {
   rules: RuleChange[];
   /** Rule ids named without their content (revoke by `SecurityGroupRuleIds`). */
   ruleIds?: string[];
+  /** prefix-list: the list and the entries the call added or removed. */
+  prefixList?: PrefixListChange;
   /** Present when the call failed: nothing changed. */
   error?: CallError;
   /** Request id, useful to link sgwatch's own revoke back to its origin. */
@@ -177,6 +198,8 @@ export interface Finding {
   remediation: 'revoke' | 'alert';
   /** The policy's severity, when the group's exposure changed it (`severity` is then the adjusted one). */
   baseSeverity?: Severity;
+  /** The group the finding is about, when the change is not about one group (a prefix-list change reaches every group using the list). */
+  groupId?: string;
   /** The rule's source is a prefix list: the entry of the list this finding judged. */
   viaPrefixList?: { prefixListId: string; entry: string };
 }

@@ -22,6 +22,7 @@ import { lookUpGroupName, needsGroupName, type GroupNameResolver } from './conte
 import type { Inventory } from './context/inventory';
 import { gatherInventoryContext, needsInventoryContext, type Gathered } from './context/gather';
 import type { EvaluationContext } from './policy/context';
+import { isPrefixListChange, judgePrefixListChange } from './context/prefix-list-change';
 
 export interface ProcessOptions {
   policy: Policy;
@@ -73,6 +74,16 @@ export async function processRecordWithContext(source: string, record: unknown, 
   const ctx = opts.context;
   if (!ctx || normalised.status !== 'change') return judged(source, normalised, opts);
   const found = normalised.change;
+  if (ctx.inventory && isPrefixListChange(found)) {
+    const onNote = opts.onNote;
+    const judgedList = await judgePrefixListChange(found, ctx.inventory, {
+      policy: opts.policy,
+      mode: opts.mode,
+      now: opts.now,
+      ...(onNote ? { onNote: (note: string) => onNote(`${source}: ${note}`, 'inventory') } : {}),
+    });
+    return { source, change: found, ...(judgedList.context ? { context: judgedList.context } : {}), verdict: judgedList.verdict };
+  }
   const directions = ctx.directions && hasUnknownDirection(found) ? ctx.directions : undefined;
   const groupNames = ctx.groupNames && needsGroupName(found) && defaultGroupRuleOn(opts) ? ctx.groupNames : undefined;
   const inventory = ctx.inventory && needsInventoryContext(found) ? ctx.inventory : undefined;

@@ -38,6 +38,8 @@ function findingJson(f: Finding) {
     // The policy's severity, when the group's exposure lowered it.
     ...(f.baseSeverity ? { baseSeverity: f.baseSeverity } : {}),
     ...(f.viaPrefixList ? { prefixListEntry: f.viaPrefixList.entry } : {}),
+    // A prefix-list change: the group this finding is about.
+    ...(f.groupId ? { groupId: f.groupId } : {}),
   };
 }
 
@@ -71,6 +73,7 @@ export function toJsonObject(result: Result, extras: JsonExtras = {}) {
     groupId: c?.groupId ?? null,
     ...(c?.groupName ? { groupName: c.groupName } : {}),
     ...(c?.groupIds ? { groupIds: c.groupIds, resourceId: c.resourceId ?? null } : {}),
+    ...(c?.prefixList ? { prefixList: c.prefixList } : {}),
     outcome: v.outcome,
     severity: v.severity,
     findings: v.findings.map(findingJson),

@@ -52,7 +52,7 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const parts = [head, p.dim(time), pad(safe(meta?.eventName ?? '?'), 30)];
   const c = judgedChange(r);
   if (c) {
-    const group = c.groupId ?? (c.groupName ? `name:${c.groupName}` : c.resourceId ? `${c.resourceId} → ${(c.groupIds ?? []).join(',')}` : '?');
+    const group = c.groupId ?? (c.prefixList ? (c.prefixList.prefixListId ?? 'new prefix list') : c.groupName ? `name:${c.groupName}` : c.resourceId ? `${c.resourceId} → ${(c.groupIds ?? []).join(',')}` : '?');
     parts.push(safe(c.groupName && c.groupId ? `${group} (${c.groupName})` : group));
   }
   const actor = meta?.actor;

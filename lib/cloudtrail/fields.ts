@@ -106,3 +106,17 @@ export function anyCase(obj: Obj, pascal: string): unknown {
   const c = obj[camel];
   return c !== undefined ? c : obj[pascal.toLowerCase()];
 }
+
+/** One entry or a list of entries (XML-derived requests: one `SecurityGroupRule`/`AddEntry` is an object, several a list; some renderings wrap them in {items}/{item}). */
+export function asList(value: unknown, path: string): readonly unknown[] {
+  if (value === undefined || value === null) return [];
+  if (Array.isArray(value)) return value;
+  if (isObj(value)) {
+    // Some renderings wrap lists in {items: [...]} / {item: [...]}.
+    const inner = value.items ?? value.item;
+    if (Array.isArray(inner)) return inner;
+    if (isObj(inner)) return [inner];
+    return [value];
+  }
+  throw new ShapeError(`${path} is ${show(value)}, expected an object or a list`);
+}

@@ -8,13 +8,14 @@
  * so eventSource/eventName are checked first and such records return after a
  * handful of property reads (no actor, no rule parsing).
  */
-import type { CallError, Change, ChangeKind, Direction, IgnoredRecord, NormaliseResult, RuleChange } from '../model';
+import type { CallError, Change, ChangeKind, Direction, IgnoredRecord, NormaliseResult, PrefixListChange, RuleChange } from '../model';
 import { readActor } from './actor';
 import { contentEventId } from './content-key';
 import { field, isObj, listItems, optString, show, ShapeError, text, typeName, type Obj } from './fields';
 import { readModifyRequest } from './shapes/modify-rules';
 import { flatPermission, nestedPermissions } from './shapes/permissions';
 import { attachRuleSet, readRuleSet } from './shapes/rule-set';
+import { readPrefixListRequest } from './shapes/prefix-list';
 import { errorMessage } from '../errors/error-text';
 
 /** The protocol of a rule named only by its `sgr-` id (revoke / describe by id, no response details). */
@@ -39,6 +40,9 @@ const EVENTS = new Map<string, EventSpec>([
   ['DeleteSecurityGroup', { kind: 'delete-group', direction: 'ingress' }],
   ['ModifyNetworkInterfaceAttribute', { kind: 'set-groups', direction: 'ingress' }],
   ['ModifyInstanceAttribute', { kind: 'set-groups', direction: 'ingress' }],
+  ['CreateManagedPrefixList', { kind: 'prefix-list', direction: 'ingress' }],
+  ['ModifyManagedPrefixList', { kind: 'prefix-list', direction: 'ingress' }],
+  ['RestoreManagedPrefixListVersion', { kind: 'prefix-list', direction: 'ingress' }],
 ]);
 
 /** The event names normalise turns into changes (everything else on EC2 is ignored). */
@@ -178,6 +182,7 @@ function build(rec: Obj, env: Envelope | undefined, eventName: string, spec: Eve
   let groupIds: string[] | undefined;
   let resourceId: string | undefined;
   let vpcId: string | undefined;
+  let prefixList: PrefixListChange | undefined;
 
   switch (spec.kind) {
     case 'authorize':
@@ -241,6 +246,10 @@ function build(rec: Obj, env: Envelope | undefined, eventName: string, spec: Eve
       groupId = null;
       break;
     }
+    case 'prefix-list':
+      prefixList = readPrefixListRequest(eventName, params, response);
+      groupId = null;
+      break;
   }
 
   const recordedId = text(rec.eventID);
@@ -262,6 +271,7 @@ function build(rec: Obj, env: Envelope | undefined, eventName: string, spec: Eve
   if (groupIds !== undefined) change.groupIds = groupIds;
   if (resourceId !== undefined) change.resourceId = resourceId;
   if (ruleIds !== undefined) change.ruleIds = ruleIds;
+  if (prefixList !== undefined) change.prefixList = prefixList;
   if (error) change.error = error;
   const requestId = text(rec.requestID) ?? (isObj(rec.responseElements) ? text(rec.responseElements.requestId) : undefined);
   if (requestId !== undefined) change.requestId = requestId;

@@ -199,8 +199,17 @@ export function evaluate(change: Change, policy: Policy, opts: EvaluateOptions =
   const outcome = change.error ? 'failed-call' : severityAtLeast(severity, VIOLATION_THRESHOLD) ? 'violation' : 'compliant';
   const verdict: Verdict<ChangeOutcome> = { outcome, severity, findings, exceptions, remediation: planRemediation(change, findings, cp, mode) };
   if (skipped.length > 0) verdict.skippedExceptions = skipped;
+  if (change.kind === 'prefix-list' && change.rules.length === 0 && !change.error) notes.push(prefixListUnjudgedNote(change));
   if (notes.length > 0) verdict.notes = notes;
   return verdict;
+}
+
+/** A prefix-list change judged without an inventory: which rules use the list is not in the record. */
+function prefixListUnjudgedNote(change: Change): string {
+  const pl = change.prefixList;
+  const id = pl?.prefixListId ?? 'a new prefix list';
+  const what = pl?.restoredVersion !== undefined ? `restored to version ${pl.restoredVersion}` : `${pl?.added.length ?? 0} entr${pl?.added.length === 1 ? 'y' : 'ies'} added, ${pl?.removed.length ?? 0} removed`;
+  return `prefix list ${id} changed (${what}): the rules using it are known only from an inventory, so its entries are not judged here`;
 }
 
 /** Who may carry an exception tag for this change: its group, and each of its rules with tags (by `sgr-` id). */

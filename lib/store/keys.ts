@@ -23,7 +23,8 @@ function eventTimeOf(record: HistoryRecord): string {
 
 /**
  * The groups whose history shows this record: the changed group, and for a
- * set-groups change (instance / ENI groupSet) every group of the new set.
+ * set-groups change (instance / ENI groupSet) every group of the new set,
+ * and for a prefix-list change every group a finding is about.
  */
 export function groupsOf(record: HistoryRecord): string[] {
   const change = record.result.change;
@@ -31,6 +32,8 @@ export function groupsOf(record: HistoryRecord): string[] {
   const groups = new Set<string>();
   if (change.groupId) groups.add(change.groupId);
   for (const g of change.groupIds ?? []) if (g) groups.add(g);
+  // A prefix-list change shows in the history of each group it exposes.
+  for (const f of record.result.verdict.findings) if (f.groupId) groups.add(f.groupId);
   return [...groups];
 }
 

@@ -240,6 +240,6 @@ describe('every shipped event normalises', () => {
         if (!item.source.includes('panther')) for (const rule of r.change.rules) expect(rule.ruleId, item.source).toMatch(/^sgr-0[0-9a-f]{16}$/);
       }
     }
-    expect(statuses).toEqual({ change: 44, ignored: 4 });
+    expect(statuses).toEqual({ change: 45, ignored: 4 });
   });
 });

@@ -20,25 +20,12 @@
  * alerts rather than misses, and the planner never revokes it.
  */
 import type { NotRecordedField, RuleChange, RuleSource } from '../../model';
-import { anyCase, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
+import { anyCase, asList, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
 import { readPorts, readProtocol } from './permissions';
 
 export interface ModifyRequest {
   groupId: string | null;
   rules: RuleChange[];
-}
-
-function asList(value: unknown, path: string): readonly unknown[] {
-  if (value === undefined || value === null) return [];
-  if (Array.isArray(value)) return value;
-  if (isObj(value)) {
-    // Some renderings wrap lists in {items: [...]} / {item: [...]}.
-    const inner = value.items ?? value.item;
-    if (Array.isArray(inner)) return inner;
-    if (isObj(inner)) return [inner];
-    return [value];
-  }
-  throw new ShapeError(`${path} is ${show(value)}, expected an object or a list`);
 }
 
 function referencedGroup(text: string): RuleSource {
