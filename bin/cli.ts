@@ -9,6 +9,7 @@ import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
 import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
 import { inventoryCollectCommand, type CollectFlags } from './commands/inventory';
+import { auditCommand, type AuditFlags } from './commands/audit';
 import { errorMessage } from '../lib/errors/error-text';
 import { version } from '../package.json';
 
@@ -130,6 +131,25 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-progress', 'no progress lines on stderr')
     .action(async (flags: CollectFlags) => {
       code = await inventoryCollectCommand(flags);
+    });
+
+  program
+    .command('audit')
+    .description('Judge every standing rule (what no event reported) against the policy, and report what is new, standing and resolved since the last audit kept in the store.')
+    .option('--inventory <file...>', 'audit these files offline: an sgwatch-inventory snapshot (sgwatch inventory collect) or the JSON of aws ec2 describe-security-groups / describe-security-group-rules / describe-network-interfaces / describe-managed-prefix-lists')
+    .option('--region <region>', 'audit this region live with your AWS credentials (read-only); default: AWS_REGION or the profile')
+    .option('--profile <name>', 'AWS profile, as the aws CLI spells it; default: AWS_PROFILE')
+    .option('--policy <file>', 'policy file (YAML); default: the built-in policy')
+    .addOption(new Option('--format <format>', 'json: one line per finding, per resolved finding, then a summary line').choices(['text', 'json']).default('text'))
+    .addOption(severityOption('--fail-on <severity>', 'exit 1 when a current finding (new or standing) reaches this severity'))
+    .option('--no-save', 'compare with the last audit but do not keep this one')
+    .addOption(new Option('--store <store>', 'embedded (under .sgwatch/store), memory or dynalite').choices(['embedded', 'memory', 'dynalite']).default('embedded'))
+    .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+    .option('--dynamodb-endpoint <url>', 'keep the audit snapshots in this DynamoDB endpoint instead of the embedded store')
+    .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
+    .option('--no-color', 'no colours')
+    .action(async (flags: AuditFlags) => {
+      code = await auditCommand(flags);
     });
 
   const policy = program.command('policy').description('Check or print a policy.');

@@ -286,6 +286,12 @@ export function inventoryFromData(data: InventoryData, source: FactSource): Inve
 
 /** Reads the files (throws InventoryFileError on the first bad one); source `inventory:FILE[,FILE...]`. */
 export function loadInventoryFiles(files: readonly string[]): Inventory {
+  const { data, source } = loadInventoryData(files);
+  return inventoryFromData(data, source);
+}
+
+/** The files' parsed content, for what enumerates it (the audit) rather than looking things up. */
+export function loadInventoryData(files: readonly string[]): { data: InventoryData; source: FactSource } {
   if (files.length === 0) throw new Error('no inventory file given');
   const data = emptyData();
   for (const file of files) {
@@ -304,7 +310,7 @@ export function loadInventoryFiles(files: readonly string[]): Inventory {
     }
     addInventoryJson(file, json, data);
   }
-  return inventoryFromData(data, `inventory:${files.join(',')}`);
+  return { data, source: `inventory:${files.join(',')}` };
 }
 
 export { emptyData as emptyInventoryData };

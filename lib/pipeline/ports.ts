@@ -4,6 +4,7 @@
  * Lambda (DynamoDB, SNS, Slack, EC2), the local replay (embedded store,
  * console, local webhook) and the tests can plug in their own.
  */
+import type { AuditStore } from '../audit/report';
 import type { Packing } from '../store/item-size';
 import type { Change, RemediationMode, Result, Severity } from '../model';
 
@@ -116,6 +117,9 @@ export interface ChangeStore {
   claimStep(eventId: string, step: StepName, expected: StepStatus | undefined, next: StepStatus): Promise<boolean>;
   /** Merges links into an existing record's links (other links are kept). */
   addLinks(eventId: string, links: NonNullable<HistoryRecord['links']>): Promise<void>;
+  /** The last audit snapshot of an (account, region) (lib/audit/report.ts); every store of lib/store/ keeps them. */
+  latestAudit?: AuditStore['latestAudit'];
+  putAudit?: AuditStore['putAudit'];
   close?(): Promise<void>;
 }
 

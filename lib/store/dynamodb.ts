@@ -9,6 +9,7 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Severity } from '../model';
+import type { AuditStore } from '../audit/report';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import {
   BUCKETS_PK,
@@ -24,6 +25,7 @@ import {
   severitiesAtOrAbove,
 } from './keys';
 import { FINDINGS_INDEX, GROUP_INDEX } from './table';
+import { dynamoAuditStore } from './audit-items';
 import { packResult, unpackResult, type Packing } from './item-size';
 
 export interface DynamoStoreOptions {
@@ -101,7 +103,7 @@ class SetOnRecord {
   }
 }
 
-export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
+export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & AuditStore {
   const { tableName } = options;
   const defaultLimit = options.defaultLimit ?? 100;
   const base =
@@ -250,6 +252,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore {
   }
 
   return {
+    ...dynamoAuditStore(doc, tableName),
     async putIfAbsent(record) {
       const groups = groupsOf(record);
       const mainGroup = record.result.change?.groupId ?? undefined;

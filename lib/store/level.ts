@@ -11,6 +11,7 @@
  *   g\x00<groupId>\x00<eventTime#id>   → eventId   (history of a group)
  *   f\x00<severity>\x00<eventTime#id>  → eventId   (findings by severity)
  *   p\x00<eventId>\x00<step>          → ''        (a step claimed and not yet finished)
+ *   a\x00<account>\x00<region>         → the last audit snapshot, JSON (lib/audit/report.ts)
  * The index keys are written in the same batch as the record and never change
  * (a record's groups and verdict are fixed when it is stored).
  *
@@ -33,6 +34,7 @@
  *   back already gone). `recovered` lists them for the caller to report.
  */
 import { ClassicLevel } from 'classic-level';
+import type { AuditSnapshot, AuditStore } from '../audit/report';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
@@ -44,6 +46,8 @@ const findingsPrefix = (severity: string): string => `f${SEP}${severity}${SEP}`;
 const prefixEnd = (prefix: string): string => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 const claimKey = (eventId: string, step: string): string => `p${SEP}${eventId}${SEP}${step}`;
 const CLAIMS = `p${SEP}`;
+/** The last audit snapshot of an (account, region): one value, rewritten by each audit. */
+const auditKey = (account: string, region: string): string => `a${SEP}${account}${SEP}${region}`;
 const FORMAT_KEY = `m${SEP}format`;
 const FORMAT = 'sgwatch-store 1';
 
@@ -56,6 +60,8 @@ export interface LevelStoreOptions {
 }
 
 export interface LevelStore extends ChangeStore {
+  latestAudit: AuditStore['latestAudit'];
+  putAudit: AuditStore['putAudit'];
   readonly path: string;
   /** Writes what is buffered. */
   flush(): Promise<void>;
@@ -240,6 +246,19 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     flush: () => serial(flush),
 
     getMeta: (name) => serial(() => read(`m${SEP}${name}`)),
+
+    latestAudit: (scope) =>
+      serial(async () => {
+        await flush();
+        const raw = await db.get(auditKey(scope.account, scope.region));
+        return raw === undefined ? undefined : (JSON.parse(raw) as AuditSnapshot);
+      }),
+
+    putAudit: (s) =>
+      serial(async () => {
+        await flush();
+        await db.put(auditKey(s.account, s.region), JSON.stringify(s));
+      }),
 
     setMeta: (name, value) =>
       serial(() => {

@@ -3,12 +3,14 @@
  * ordering from keys.ts, same conditional behaviour, copies in and out as a
  * database would): for `--store memory` and fast unit tests.
  */
+import type { AuditSnapshot, AuditStore } from '../audit/report';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
-export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & { size(): number } {
+export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & AuditStore & { size(): number } {
   const defaultLimit = options.defaultLimit ?? 100;
   const records = new Map<string, HistoryRecord>();
+  const audits = new Map<string, AuditSnapshot>();
 
   function mustGet(eventId: string, what: string): HistoryRecord {
     const record = records.get(eventId);
@@ -27,6 +29,14 @@ export function createMemoryStore(options: { defaultLimit?: number } = {}): Chan
 
   return {
     size: () => records.size,
+
+    async latestAudit(scope) {
+      const s = audits.get(`${scope.account}#${scope.region}`);
+      return s ? snapshot(s) : undefined;
+    },
+    async putAudit(s) {
+      audits.set(`${s.account}#${s.region}`, snapshot(s));
+    },
 
     async putIfAbsent(record) {
       const existing = records.get(record.eventId);

@@ -1,0 +1,154 @@
+/**
+ * `sgwatch audit --inventory FILE...` (offline) or `sgwatch audit --region R
+ * [--profile P]` (live, read-only with your credentials): every standing rule
+ * judged as a change adding it would be (lib/audit/judge-standing.ts), then
+ * compared with the last audit kept in the store (the embedded one by
+ * default), so that a second run of an unchanged account reports nothing
+ * new; the new snapshot is stored after the comparison (--no-save: compare
+ * only).
+ *
+ * --format json: one line per finding (`kind: finding`, `status: new |
+ * standing`), one per resolved finding (`kind: resolved`), then one summary
+ * line per (account, region). --fail-on SEVERITY exits 1 when a current
+ * finding (new or standing) is at or above it.
+ */
+import { SEVERITIES, type Severity } from '../../lib/model';
+import { severityAtLeast } from '../../lib/policy/severity';
+import { errorText } from '../../lib/errors/error-text';
+import type { AuditReport } from '../../lib/audit/report';
+import type { StandingFinding } from '../../lib/audit/judge-standing';
+import { stripControl } from '../../lib/alerts/escape';
+import { UserError } from './errors';
+import { applyAwsFlags, type AwsFlags } from './aws-flags';
+import { openStore, type StoreFlags } from './local-pipeline';
+import { resolvePolicy } from './policy';
+import { palette, useColor } from '../output/colors';
+
+export interface AuditFlags extends StoreFlags, AwsFlags {
+  inventory?: string[];
+  policy?: string;
+  format: 'text' | 'json';
+  failOn?: Severity;
+  save?: boolean;
+  color?: boolean;
+}
+
+async function liveData(flags: AuditFlags) {
+  applyAwsFlags(flags);
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const { callerAccount } = await import('../../lib/wiring/caller-account');
+  const { collectInventorySnapshot, EC2_INVENTORY_SOURCE } = await import('../../lib/context/ec2-inventory');
+  const { addInventoryJson, emptyInventoryData } = await import('../../lib/context/inventory-file');
+  const client = new EC2Client({ ...(flags.region ? { region: flags.region } : {}), maxAttempts: 5 });
+  let region: string;
+  try {
+    region = await client.config.region();
+  } catch {
+    throw new UserError(`audit: no region: give --region (or set AWS_REGION), or audit files with --inventory`);
+  }
+  let account: string;
+  try {
+    account = await callerAccount();
+  } catch (err) {
+    throw new UserError(`audit: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`, 3);
+  }
+  try {
+    const snapshot = await collectInventorySnapshot(client, { account, region });
+    const data = emptyInventoryData();
+    addInventoryJson(EC2_INVENTORY_SOURCE, snapshot, data);
+    return { data, source: EC2_INVENTORY_SOURCE as string };
+  } catch (err) {
+    throw new UserError(`audit ${account}/${region}: ${errorText(err)} (the role needs ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces, DescribeManagedPrefixLists, GetManagedPrefixListEntries)`, 3);
+  }
+}
+
+async function fileData(files: string[]) {
+  const { loadInventoryData, InventoryFileError } = await import('../../lib/context/inventory-file');
+  try {
+    return loadInventoryData(files);
+  } catch (err) {
+    if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);
+    throw err;
+  }
+}
+
+const line = (kind: 'finding' | 'resolved', f: StandingFinding, status?: 'new' | 'standing') => JSON.stringify({ kind, ...(status ? { status } : {}), ...f });
+
+function summaryJson(r: AuditReport) {
+  return {
+    kind: 'summary',
+    account: r.scope.account,
+    region: r.scope.region,
+    auditedAt: r.auditedAt,
+    previousAuditAt: r.previousAt ?? null,
+    groups: r.groups,
+    rules: r.rules,
+    findings: Object.fromEntries([...SEVERITIES].reverse().map((s) => [s, r.counts[s]])),
+    new: r.new.length,
+    standing: r.standing.length,
+    resolved: r.resolved.length,
+    worstGroups: r.worstGroups,
+  };
+}
+
+function textReport(r: AuditReport, color: boolean): string {
+  const p = palette(color);
+  const safe = (s: string | null | undefined) => stripControl(s ?? '', true);
+  const ports = (f: StandingFinding) => (f.protocol === '-1' ? 'all traffic' : f.fromPort === null ? f.protocol : f.fromPort === f.toPort ? `${f.protocol}/${f.fromPort}` : `${f.protocol}/${f.fromPort}-${f.toPort}`);
+  const one = (label: string, f: StandingFinding) =>
+    `${p.severity(f.severity, 'violation')(label.padEnd(9))} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)}${f.groupName ? ` (${safe(f.groupName)})` : ''} ${safe(f.ruleId)} ${f.direction} ${ports(f)} ${f.direction === 'egress' ? 'to' : 'from'} ${safe(f.prefixListEntry ? `${f.source} [${f.prefixListEntry}]` : f.source)} [${f.rule}] ${p.dim(f.exposure)}`;
+  const out: string[] = [];
+  for (const f of r.new) out.push(one('NEW', f));
+  for (const f of r.standing) out.push(one('standing', f));
+  for (const f of r.resolved) out.push(`${'RESOLVED'.padEnd(9)} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)} ${safe(f.ruleId)} [${f.rule}]`);
+  const counts = [...SEVERITIES].reverse().filter((s) => r.counts[s] > 0).map((s) => `${r.counts[s]} ${s}`);
+  out.push(
+    `audit of ${safe(r.scope.account)}/${safe(r.scope.region)}: ${r.groups} groups, ${r.rules} rules; ${counts.length ? counts.join(', ') : 'no findings'}; ${r.new.length} new, ${r.standing.length} standing, ${r.resolved.length} resolved${r.previousAt ? ` since ${r.previousAt}` : ' (first audit)'}`,
+  );
+  if (r.worstGroups.length) out.push(`  worst groups: ${r.worstGroups.map((g) => `${safe(g.groupId)}${g.groupName ? ` (${safe(g.groupName)})` : ''} ${g.severity} ×${g.findings}`).join('; ')}`);
+  return out.join('\n') + '\n';
+}
+
+export async function auditCommand(flags: AuditFlags): Promise<number> {
+  const files = flags.inventory ?? [];
+  if (files.length > 0 && flags.region) throw new UserError('audit: give either --inventory FILE... (offline) or --region (live), not both');
+  const policy = resolvePolicy(flags.policy);
+  const { data, source } = files.length > 0 ? await fileData(files) : await liveData(flags);
+  const { judgeStanding } = await import('../../lib/audit/judge-standing');
+  const { auditAgainstLast } = await import('../../lib/audit/report');
+  const now = new Date();
+  const audits = judgeStanding(data, { policy, now, source });
+  const opened = await openStore(flags);
+  let reports: AuditReport[];
+  try {
+    const store = opened.store;
+    if (!store.latestAudit || !store.putAudit) throw new UserError(`audit: the store ${opened.where} keeps no audit snapshots`);
+    reports = await auditAgainstLast(audits, { latestAudit: store.latestAudit.bind(store), putAudit: store.putAudit.bind(store) }, now.toISOString(), { keep: flags.save !== false });
+  } finally {
+    await opened.close();
+  }
+  for (const r of reports) {
+    if (flags.format === 'json') {
+      const lines: string[] = [];
+      for (const f of r.new) lines.push(line('finding', f, 'new'));
+      for (const f of r.standing) lines.push(line('finding', f, 'standing'));
+      for (const f of r.resolved) lines.push(line('resolved', f));
+      lines.push(JSON.stringify(summaryJson(r)));
+      process.stdout.write(lines.join('\n') + '\n');
+    } else {
+      process.stdout.write(textReport(r, useColor(flags.color !== false, process.stdout)));
+    }
+  }
+  const failOn = flags.failOn;
+  if (failOn) {
+    const by = new Map<Severity, number>();
+    for (const r of reports) for (const f of [...r.new, ...r.standing]) if (severityAtLeast(f.severity, failOn)) by.set(f.severity, (by.get(f.severity) ?? 0) + 1);
+    const n = [...by.values()].reduce((a, b) => a + b, 0);
+    if (n > 0) {
+      const parts = [...SEVERITIES].reverse().filter((s) => by.has(s)).map((s) => `${by.get(s)} ${s}`);
+      process.stderr.write(`sgwatch: --fail-on ${failOn}: ${n} finding${n === 1 ? '' : 's'} at or above ${failOn} (${parts.join(', ')})\n`);
+      return 1;
+    }
+  }
+  return 0;
+}
