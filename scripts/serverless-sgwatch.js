@@ -48,7 +48,17 @@ function watchedVpcProblems(value) {
   return bad.length ? [`parameter watchedVpcs has ${bad.map((b) => JSON.stringify(b)).join(', ')}; expected VPC ids (vpc- and 8 or 17 hex digits) separated by commas, or empty for every VPC`] : [];
 }
 
-function stageProblems(serviceDir, environment, policyFile, watchedVpcs) {
+/** An EventBridge schedule expression: rate(N unit) with the unit's number agreeing, or cron(6 fields). */
+const RATE = /^rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9]\d+) (?:minutes|hours|days))\)$/;
+const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
+
+function auditScheduleProblems(value) {
+  if (value === undefined) return [];
+  const v = String(value);
+  return RATE.test(v) || CRON.test(v) ? [] : [`parameter auditSchedule is ${JSON.stringify(v)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`];
+}
+
+function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSchedule) {
   const config = loadTsModule(serviceDir, 'lib/pipeline/config.ts');
   const env = {};
   for (const [name, value] of Object.entries(environment || {})) {
@@ -66,6 +76,7 @@ function stageProblems(serviceDir, environment, policyFile, watchedVpcs) {
     problems.push(...err.problems);
   }
   problems.push(...watchedVpcProblems(watchedVpcs));
+  problems.push(...auditScheduleProblems(auditSchedule));
   if (policyFile !== undefined) {
     const compiled = compilePolicy(serviceDir, path.resolve(serviceDir, policyFile), policyFile);
     if (compiled.error) problems.push(`parameter policyFile: ${compiled.error}`);
@@ -113,7 +124,7 @@ class SgwatchPackageChecks {
     const sls = this.serverless;
     const serviceDir = serverlessDir(sls);
     const custom = (sls.service.custom && sls.service.custom.sgwatch) || {};
-    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs);
+    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs, custom.auditSchedule);
     if (problems.length > 0) {
       throw new sls.classes.Error(`sgwatch: invalid stage parameters (serverless.yml params or --param):\n  ${problems.join('\n  ')}`);
     }

@@ -15,7 +15,7 @@ import { parseHandlerConfig, parseSsmParameterName, ssmParameterArnPath } from '
 const root = join(__dirname, '..', '..');
 type Plugin = {
   new (sls: unknown): { configurationVariablesSources: { sgwatch: { resolve(a: { address: string; resolveVariable(v: string): Promise<unknown> }): Promise<{ value: string }> } } };
-  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string): string[];
+  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string): string[];
   removeStagingFolders(names: string[], pid?: number, dir?: string): void;
 };
 const plugin = createRequire(join(root, 'package.json'))('./scripts/serverless-sgwatch.js') as Plugin;
@@ -49,6 +49,13 @@ describe('stage parameter checks', () => {
       'parameter minAlertSeverity is "hgih"; expected one of info, low, medium, high, critical',
       'parameter retentionDays is "forever"; expected a whole number of days from 1 to 36500',
     ]);
+  });
+
+  it('auditSchedule is an EventBridge schedule expression (osls itself also refuses a malformed one)', () => {
+    for (const ok of ['rate(1 day)', 'rate(12 hours)', 'rate(30 minutes)', 'cron(0 6 * * ? *)']) expect(plugin.stageProblems(root, devEnvironment(), undefined, '', ok)).toEqual([]);
+    for (const bad of ['daily', 'rate(1 days)', 'rate(2 day)', 'rate(0 hours)', 'cron(0 6 * *)']) {
+      expect(plugin.stageProblems(root, devEnvironment(), undefined, '', bad)).toEqual([`parameter auditSchedule is ${JSON.stringify(bad)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`]);
+    }
   });
 
   it('the checks are the Lambda\'s: the same values fail its parser under the variable names', () => {

@@ -79,7 +79,7 @@ function statements(): { owner: string; condition?: string; statement: Json }[] 
 
 describe('packaged template', () => {
   it('the EventBridge rule matches CloudTrail EC2 calls for every event name, failed calls included', () => {
-    const rule = one('AWS::Events::Rule');
+    const rule = resources.SecurityGroupChangeRule;
     const pattern = rule.Properties.EventPattern;
     expect(pattern.source).toEqual(['aws.ec2']);
     expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
@@ -90,7 +90,7 @@ describe('packaged template', () => {
   });
 
   it('the rule targets the function with a retry policy and an encrypted SQS dead-letter queue; failed runs land there too', () => {
-    const rule = one('AWS::Events::Rule');
+    const rule = resources.SecurityGroupChangeRule;
     const [target] = rule.Properties.Targets;
     expect(target.Arn).toEqual({ 'Fn::GetAtt': ['OnChangeLambdaFunction', 'Arn'] });
     expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
@@ -100,12 +100,23 @@ describe('packaged template', () => {
     const queuePolicy = one('AWS::SQS::QueuePolicy');
     const [allow] = queuePolicy.Properties.PolicyDocument.Statement;
     expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
-    const [ruleId] = ofType('AWS::Events::Rule')[0];
+    const ruleId = 'SecurityGroupChangeRule';
     expect(allow.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
-    const permission = one('AWS::Lambda::Permission');
-    expect(permission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] } });
-    const invokeConfig = one('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfig.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+    const permission = ofType('AWS::Lambda::Permission').find(([, p]) => JSON.stringify(p.Properties.SourceArn) === JSON.stringify({ 'Fn::GetAtt': [ruleId, 'Arn'] }));
+    expect(permission?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
+    expect(resources.OnChangeLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+  });
+
+  it('the audit runs on its schedule (default daily), its failures land in the same dead-letter queue, and it has no rule of its own on CloudTrail events', () => {
+    const rules = ofType('AWS::Events::Rule').filter(([id]) => id !== 'SecurityGroupChangeRule');
+    expect(rules).toHaveLength(1);
+    const [, schedule] = rules[0]!;
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 day)');
+    expect(schedule.Properties.EventPattern).toBeUndefined();
+    expect(schedule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AuditLambdaFunction', 'Arn'] });
+    expect(resources.AuditLambdaFunction.Properties.Handler).toBe('handlers/audit.handler');
+    const [dlqId] = ofType('AWS::SQS::Queue')[0];
+    expect(resources.AuditLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
   });
 
   it('the table is on-demand with PITR, TTL on expiresAt, SSE, and the keys of lib/store/table.json', () => {

@@ -1,0 +1,23 @@
+/**
+ * Lambda entry of the scheduled audit (wiring only): lib/wiring/audit.ts
+ * judges every standing rule of the function's account and region, compares
+ * with the last audit in the table and alerts the new findings and the
+ * summary once. Runs on the `auditSchedule` parameter (serverless.yml).
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { buildAuditDeps, createScheduledAudit, type AuditDeps } from '../lib/wiring/audit';
+import { createSsmSlackNotifier } from './slack-webhook';
+import { bundledPolicy } from './bundled-policy';
+
+const logger = new Logger({ serviceName: 'sgwatch' });
+
+export function createAuditHandler(deps: () => AuditDeps, log: Logger = logger) {
+  let built: AuditDeps | undefined;
+  return middy(async () => createScheduledAudit((built ??= deps()))()).use(injectLambdaContext(log, { logEvent: false }));
+}
+
+export const handler = createAuditHandler(() =>
+  buildAuditDeps(process.env, logger, { policy: bundledPolicy, slack: (parameterName) => createSsmSlackNotifier({ parameterName }) }),
+);

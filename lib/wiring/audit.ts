@@ -1,0 +1,120 @@
+/**
+ * The scheduled audit in the Lambda (handlers/audit.ts; issue 6, section 3):
+ * read every group, rule, interface and prefix list of the function's own
+ * account and region through the live inventory (read-only), judge every
+ * standing rule as a change adding it would be, compare with the last
+ * snapshot kept in the table, and alert once: the new findings and the
+ * summary (lib/audit/alert-result.ts) through the change pipeline, so the
+ * same channels, escaping, step claims and idempotency apply.
+ *
+ * Order: compare → store and alert the report → keep the new snapshot. A
+ * failure before the snapshot is kept leaves the last one in place, so the
+ * next audit reports the same findings as new again (at least once, never
+ * lost); an alert step that failed makes the invocation fail, and the
+ * schedule's retry re-runs it.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import type { Policy } from '../policy/schema';
+import type { InventoryScope } from '../context/inventory';
+import { addInventoryJson, emptyInventoryData, type InventoryData } from '../context/inventory-file';
+import { collectInventorySnapshot, EC2_INVENTORY_SOURCE } from '../context/ec2-inventory';
+import { judgeStanding } from '../audit/judge-standing';
+import { compareAudit, snapshotOf, type AuditReport, type AuditStore } from '../audit/report';
+import { auditResult } from '../audit/alert-result';
+import { createDynamoStore } from '../store/dynamodb';
+import { createMemoryStore } from '../store/memory';
+import { createSnsNotifier } from '../alerts/sns';
+import { createConsoleNotifier } from '../alerts/console';
+import { parseHandlerConfig } from '../pipeline/config';
+import type { ChangeStore, Notifier } from '../pipeline/ports';
+import { runPipeline, type PipelineDeps, type PipelineNotifiers } from '../pipeline/run';
+import { callerAccount } from './caller-account';
+
+export interface AuditDeps {
+  policy: Policy;
+  store: ChangeStore & AuditStore;
+  /** The change pipeline, remediation off (the audit never revokes). */
+  pipeline: PipelineDeps;
+  /** The (account, region) audited: the function's own. */
+  scope: () => Promise<InventoryScope>;
+  /** Everything of the scope, read-only. */
+  collect: (scope: InventoryScope) => Promise<InventoryData>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  now?: () => Date;
+}
+
+export interface AuditOutcome {
+  account: string;
+  region: string;
+  groups: number;
+  rules: number;
+  findings: number;
+  new: number;
+  standing: number;
+  resolved: number;
+  alert: 'sent' | 'none' | string;
+}
+
+export function createScheduledAudit(deps: AuditDeps) {
+  return async (): Promise<AuditOutcome> => {
+    const scope = await deps.scope();
+    const auditedAt = (deps.now ?? (() => new Date()))();
+    const data = await deps.collect(scope);
+    const [audit] = judgeStanding(data, { policy: deps.policy, now: auditedAt, source: EC2_INVENTORY_SOURCE, fallback: scope }).filter(
+      (a) => a.scope.account === scope.account && a.scope.region === scope.region,
+    );
+    const current = audit ?? { scope, groups: 0, rules: 0, findings: [] };
+    const report: AuditReport = compareAudit(current, await deps.store.latestAudit(scope), auditedAt.toISOString());
+    let alert = 'none';
+    if (report.new.length > 0) {
+      // Throws (PipelineError) when an alert step failed: the snapshot is then not kept.
+      const outcome = await runPipeline(auditResult(report), deps.pipeline);
+      alert = outcome.alert.send ? 'sent' : (outcome.alert.why ?? 'none');
+    }
+    await deps.store.putAudit(snapshotOf(current, report.auditedAt));
+    const out: AuditOutcome = {
+      account: scope.account,
+      region: scope.region,
+      groups: report.groups,
+      rules: report.rules,
+      findings: current.findings.length,
+      new: report.new.length,
+      standing: report.standing.length,
+      resolved: report.resolved.length,
+      alert,
+    };
+    deps.logger.info('sgwatch audit done', { ...out, counts: report.counts, worstGroups: report.worstGroups });
+    return out;
+  };
+}
+
+/** The Lambda's dependencies from the environment (the same variables as onChange). */
+export function buildAuditDeps(env: Record<string, string | undefined>, logger: Logger, adapters: { policy: (file: string) => Policy; slack: (parameterName: string) => Notifier }): AuditDeps {
+  const base = parseHandlerConfig(env);
+  // The audit alerts only: its pipeline never remediates, whatever the stage's mode.
+  const config = { ...base, mode: 'off' as const };
+  const notifiers: PipelineNotifiers = {};
+  if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
+  if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
+  if (config.slackWebhookParameter) notifiers.slack = adapters.slack(config.slackWebhookParameter);
+  const store =
+    config.store === 'memory'
+      ? createMemoryStore()
+      : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+  const ec2 = new EC2Client({ maxAttempts: 5 });
+  const roleAccount = config.selfRoleArns[0]?.split(':')[4];
+  return {
+    policy: adapters.policy(config.policyFile),
+    store,
+    pipeline: { store, notifiers, config, logger: { info: (m, x) => logger.info(m, x ?? {}), warn: (m, x) => logger.warn(m, x ?? {}), error: (m, x) => logger.error(m, x ?? {}) } },
+    scope: async () => ({ account: roleAccount || (await callerAccount()), region: await ec2.config.region() }),
+    collect: async (scope) => {
+      const data = emptyInventoryData();
+      addInventoryJson(EC2_INVENTORY_SOURCE, await collectInventorySnapshot(ec2, scope), data);
+      return data;
+    },
+    logger,
+  };
+}
