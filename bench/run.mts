@@ -225,3 +225,20 @@ if (process.env.BENCH_POLICY !== '0') {
   }
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
 }
+
+// ---------------------------------------------------------------- issue 6: the audit of a large account
+// BENCH_AUDIT=0 skips it; BENCH_AUDIT_GROUPS=1000,5000,10000 are the sizes (10 rules and 2 interfaces per group).
+if (process.env.BENCH_AUDIT !== '0') {
+  const { benchAudit, printAuditReport } = await import('./audit.mjs');
+  console.log('\nAudit of standing rules (target at 10,000 groups / 100,000 rules / 20,000 interfaces: < 5 s, < 400 MB)');
+  try {
+    const r = await benchAudit();
+    printAuditReport(r);
+    report.audit = r;
+  } catch (err) {
+    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    report.audit = { error: String(err) };
+    process.exitCode = 1;
+  }
+  fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
+}

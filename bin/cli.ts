@@ -191,3 +191,5 @@ export { replayResults } from '../lib/replay';
 export { processRecord } from '../lib/process';
 export { compilePolicy, defaultPolicy, evaluate, loadPolicyFile, policyFromObject } from '../lib/policy';
 export { findException } from '../lib/policy/exceptions';
+export { judgeStanding } from '../lib/audit/judge-standing';
+export { loadInventoryData } from '../lib/context/inventory-file';
