@@ -43,9 +43,9 @@ const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 /** A realistic mix: most rules private or approved; 1 in 20 SSH to the world, some via prefix lists, IPv6, group references; interfaces on 3 of 4 groups, 1 in 8 public. */
 export function syntheticSnapshot(groups: number) {
   const account = '111122223333';
-  const securityGroups = [];
-  const securityGroupRules = [];
-  const networkInterfaces = [];
+  const securityGroups: Array<Record<string, unknown>> = [];
+  const securityGroupRules: Array<Record<string, unknown>> = [];
+  const networkInterfaces: Array<Record<string, unknown>> = [];
   const lists = Array.from({ length: 20 }, (_, i) => ({
     PrefixListId: `pl-${hex(i, 17)}`,
     PrefixListName: `partners-${i}`,
