@@ -122,7 +122,7 @@ function actor(change: Change) {
 function remediation(change: Change, f: Finding, result: Result, outcome: RemediationOutcome | undefined) {
   const action = describeAction(outcome, result.verdict.remediation);
   const removed = outcome && (outcome.status === 'revoked' || outcome.status === 'already-gone') && f.target?.ruleId && outcome.ruleIds.includes(f.target.ruleId);
-  const fix = removed ? undefined : revokeCommand(f.target, change.groupId, change.region);
+  const fix = removed ? undefined : revokeCommand(f.target, f.groupId ?? change.groupId, change.region);
   return { desc: fix ? `${action.text} To remove the rule by hand: ${fix}` : action.text };
 }
 

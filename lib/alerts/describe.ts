@@ -321,7 +321,7 @@ function removedIds(outcome: RemediationOutcome | undefined, plan: RemediationPl
 
 function findingView(f: Finding, change?: Change, removed?: ReadonlySet<string>): FindingView {
   const gone = f.target?.ruleId !== undefined && removed?.has(f.target.ruleId) === true;
-  const fix = gone ? undefined : revokeCommand(f.target, change?.groupId, change?.region);
+  const fix = gone ? undefined : revokeCommand(f.target, f.groupId ?? change?.groupId, change?.region);
   return {
     ...(fix ? { fix } : {}),
     rule: f.rule,

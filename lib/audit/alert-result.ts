@@ -18,7 +18,7 @@ import type { StandingFinding } from './judge-standing';
 
 /** New findings listed in one alert (worst first); the rest are counted in a note. */
 export const AUDIT_ALERT_FINDINGS = 25;
-export const AUDIT_ALERT_ONLY = 'the audit alerts only: a standing rule is revoked only by a change event';
+export const AUDIT_ALERT_ONLY = 'the scheduled audit never revokes: a standing rule is revoked only through a change event';
 
 function sourceOf(text: string | null): RuleSource | undefined {
   if (!text) return undefined;

@@ -26,7 +26,7 @@ import type { Inventory, InventoryRule, InventoryScope } from './inventory';
 import { gatherInventoryContext } from './gather';
 import { addedRule } from './inventory-rules';
 
-export const PREFIX_LIST_ALERT_ONLY = 'a prefix-list change is alert-only: sgwatch never edits a prefix list or the rules using it';
+export const PREFIX_LIST_ALERT_ONLY = 'sgwatch never edits a prefix list or revokes the rules using it';
 
 export interface PrefixListJudgement {
   verdict: Verdict<ChangeOutcome>;

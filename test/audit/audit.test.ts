@@ -19,6 +19,8 @@ import { createMemoryStore } from '../../lib/store/memory';
 import { openLevelStore, type LevelStore } from '../../lib/store/level';
 import { chunkFindings, CHUNK_BYTES } from '../../lib/store/audit-items';
 import { jsonLines, runCli } from '../cli/run-cli';
+import { auditResult } from '../../lib/audit/alert-result';
+import { buildSlackMessage } from '../../lib/alerts/slack';
 
 const SNAPSHOT = join(__dirname, '..', 'fixtures', 'inventory', 'context-snapshot.json');
 const base = () => JSON.parse(readFileSync(SNAPSHOT, 'utf8'));
@@ -107,6 +109,18 @@ describe('new, standing, resolved', () => {
     const r3 = compareAudit(first, snapshotOf(second, 't2'), 't3');
     expect(r3.new).toEqual([]);
     expect(r3.resolved.map((f) => f.ruleId)).toEqual(['sgr-0c000000000000bff']);
+  });
+});
+
+describe('the audit alert', () => {
+  it('lists each new finding with its own group, and a manual fix command on that group only', () => {
+    const r = auditResult(compareAudit(judge(base())[0]!, undefined, '2026-12-07T06:00:00.000Z'));
+    expect(r.verdict.remediation).toMatchObject({ action: 'none', ruleIds: [] });
+    expect(r.change.eventId).toBe('audit:111122223333:eu-west-1:2026-12-07T06:00:00.000Z');
+    const text = JSON.stringify(buildSlackMessage({ record: { eventId: r.change.eventId, result: r, steps: {}, storedAt: '' }, reason: 'violation' }).blocks);
+    expect(text).toContain('--group-id sg-0c000000000000a03 --security-group-rule-ids sgr-0c000000000000b03');
+    expect(text).not.toContain('--group-id sg-0c000000000000a01 --security-group-rule-ids sgr-0c000000000000b03');
+    expect(text).toContain('scheduled audit of 111122223333/eu-west-1');
   });
 });
 
