@@ -24,7 +24,7 @@ describe('sgwatch replay', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^CRITICAL\s.*AuthorizeSecurityGroupIngress\s+sg-0a1b2c3d4e5f60001\b.*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\].*would revoke sgr-0a1b2c3d4e5f60011/m);
-    expect(run.stdout).toMatch(/^48 records: violation 21 · compliant 21 · ignored 4 · failed-call 2$/m);
+    expect(run.stdout).toMatch(/^49 records: violation 21 · compliant 22 · ignored 4 · failed-call 2$/m);
     expect(run.stdout).toMatch(/^worst groups:$/m);
     expect(run.stdout).toMatch(/would revoke 9 rules in 8 records/);
     expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
