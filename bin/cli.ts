@@ -104,7 +104,9 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(new Option('--store <store>', 'embedded (under .sgwatch/store), memory or dynalite (under .sgwatch/dynamodb)').choices(['embedded', 'memory', 'dynalite']).default('embedded'))
       .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
       .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
-      .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
+      .option('--table <name>', 'DynamoDB table name (default sgwatch-changes); with --region or --profile: the deployed table (the stack output ChangesTableName)')
+      .option('--region <region>', 'read the deployed history table in this region with your AWS credentials (needs --table); default: AWS_REGION or the profile')
+      .option('--profile <name>', 'AWS profile for the deployed table, as the aws CLI spells it; default: AWS_PROFILE')
       .option('--no-color', 'no colours');
 
   storeOptions(program.command('history'))

@@ -13,13 +13,15 @@ import { palette, useColor } from '../output/colors';
 import { toJsonObject } from '../output/json';
 import { worstFinding } from '../output/text';
 import { LineWriter } from '../output/writer';
+import { errorText } from '../../lib/errors/error-text';
 import { UserError } from './errors';
 import { parseWhen } from './when';
 import { openStore, type StoreFlags } from './local-pipeline';
+import type { AwsFlags } from './aws-flags';
 import { judgedChange } from '../../lib/context/facts';
 import { GROUP_ID } from '../../lib/aws-ids';
 
-export interface QueryFlags extends StoreFlags {
+export interface QueryFlags extends StoreFlags, AwsFlags {
   format: 'text' | 'json' | 'ocsf' | 'csv';
   limit: string;
   since?: string;
@@ -138,11 +140,21 @@ export function recordsTable(records: HistoryRecord[], withGroup: boolean, p: Re
   return table.toString();
 }
 
+/** A store that cannot be read (the deployed table missing or denied) is an error about it, exit 3, not a crash. */
+async function reading<T>(where: string, query: () => Promise<T>): Promise<T> {
+  try {
+    return await query();
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot read ${where}: ${errorText(err)}`, 3);
+  }
+}
+
 export async function historyCommand(groupId: string, flags: QueryFlags): Promise<number> {
   if (!GROUP_ID.test(groupId)) throw new UserError(`not a security-group id: "${groupId}" (expected sg- and 8 or 17 hex digits)`);
-  const opened = await openStore(flags, { readOnly: true });
+  const opened = await openStore(flags, { readOnly: true, deployed: true });
   try {
-    const records = await opened.store.history(groupId, { limit: parseLimit(flags.limit), since: flags.since ? parseSince(flags.since) : undefined });
+    const records = await reading(opened.where, () => opened.store.history(groupId, { limit: parseLimit(flags.limit), since: flags.since ? parseSince(flags.since) : undefined }));
     await printRecords(records, flags, `no recorded changes of ${groupId} in ${opened.where}`, false);
   } finally {
     await opened.close();
@@ -151,13 +163,15 @@ export async function historyCommand(groupId: string, flags: QueryFlags): Promis
 }
 
 export async function findingsCommand(flags: QueryFlags): Promise<number> {
-  const opened = await openStore(flags, { readOnly: true });
+  const opened = await openStore(flags, { readOnly: true, deployed: true });
   try {
-    const records = await opened.store.findings({
-      minSeverity: flags.severity ?? 'low',
-      limit: parseLimit(flags.limit),
-      since: flags.since ? parseSince(flags.since) : undefined,
-    });
+    const records = await reading(opened.where, () =>
+      opened.store.findings({
+        minSeverity: flags.severity ?? 'low',
+        limit: parseLimit(flags.limit),
+        since: flags.since ? parseSince(flags.since) : undefined,
+      }),
+    );
     await printRecords(records, flags, `no findings at or above ${flags.severity ?? 'low'} in ${opened.where}`, true);
   } finally {
     await opened.close();

@@ -12,6 +12,7 @@ import type { PipelineDeps, PipelineNotifiers } from '../../lib/pipeline/run';
 import { DEFAULT_RETENTION_DAYS, TOPIC_ARN } from '../../lib/pipeline/config';
 import type { ContextResolvers } from '../../lib/process';
 import { errorMessage, errorText } from '../../lib/errors/error-text';
+import { applyAwsFlags, type AwsFlags } from './aws-flags';
 import { UserError } from './errors';
 
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
@@ -50,7 +51,15 @@ export interface OpenStore {
  * embedded store that does not exist yet is an error ("no store in DIR"),
  * never created, so a query in the wrong folder leaves nothing behind.
  */
-export async function openStore(flags: StoreFlags, opts: { readOnly?: boolean } = {}): Promise<OpenStore> {
+export async function openStore(flags: StoreFlags & AwsFlags, opts: { readOnly?: boolean; deployed?: boolean } = {}): Promise<OpenStore> {
+  if (opts.deployed && !flags.dynamodbEndpoint && (flags.region !== undefined || flags.profile !== undefined)) {
+    // history / findings --region R [--profile P] --table T: the deployed table, with the caller's credentials.
+    if (!flags.table) throw new UserError('--region/--profile read the deployed history table: give --table with its name (the stack output ChangesTableName: aws cloudformation describe-stacks --stack-name sgwatch-<stage>)');
+    applyAwsFlags(flags);
+    const { createDynamoStore } = await import('../../lib/store/dynamodb');
+    const store = createDynamoStore({ tableName: flags.table });
+    return { store, where: `table ${flags.table}${flags.region ? ` in ${flags.region}` : ''}`, close: async () => store.close?.() };
+  }
   if (flags.dynamodbEndpoint) {
     let url: URL;
     try {
