@@ -107,6 +107,16 @@ describe('packaged template', () => {
     expect(resources.OnChangeLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
   });
 
+  it('the audit function has a role of its own that can never revoke, whatever remediationMode says', () => {
+    expect(resources.AuditLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['AuditRole', 'Arn'] });
+    const own = statements().filter((s) => s.owner === 'AuditRole');
+    const actions = own.flatMap((s) => asArray(s.statement.Action as string | string[]));
+    expect(actions.filter((a) => /Revoke|Authorize|Modify|Delete|Create(?!LogStream)/.test(a))).toEqual([]);
+    expect(actions).toEqual(expect.arrayContaining(['ec2:DescribeSecurityGroupRules', 'dynamodb:Query', 'sns:Publish', 'logs:PutLogEvents']));
+    for (const id of ['RemediationPolicy', 'RemediationVpcScope']) expect(JSON.stringify(resources[id]?.Properties.Roles ?? [])).not.toContain('AuditRole');
+    expect(resources.AuditRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+  });
+
   it('the audit runs on its schedule (default daily), its failures land in the same dead-letter queue, and it has no rule of its own on CloudTrail events', () => {
     const rules = ofType('AWS::Events::Rule').filter(([id]) => id !== 'SecurityGroupChangeRule');
     expect(rules).toHaveLength(1);
@@ -179,8 +189,12 @@ describe('packaged template', () => {
     // group's name (records name groups by id; default-group-rule needs the name) and the inventory
     // (exposure, tags, prefix lists) is granted in every mode, read-only (Describe/Get only), in one
     // statement apart from the revoke actions.
-    const describing = statements().filter((s) => asArray(s.statement.Action).some((a: string) => a.startsWith('ec2:Describe')));
+    const describing = statements().filter((s) => s.owner !== 'AuditRole' && asArray(s.statement.Action).some((a: string) => a.startsWith('ec2:Describe')));
     expect(describing).toHaveLength(1);
+    // The audit's own role reads the same, and only reads.
+    const auditReads = statements().filter((s) => s.owner === 'AuditRole' && asArray(s.statement.Action).some((a: string) => a.startsWith('ec2:')));
+    expect(auditReads).toHaveLength(1);
+    expect(asArray(auditReads[0]!.statement.Action).every((a: string) => /^ec2:(Describe|Get)/.test(a))).toBe(true);
     expect(describing[0].condition).toBeUndefined();
     expect(asArray(describing[0].statement.Action)).toEqual([
       'ec2:DescribeSecurityGroupRules',
