@@ -95,17 +95,24 @@ function textReport(r: AuditReport, color: boolean): string {
   const p = palette(color);
   const safe = (s: string | null | undefined) => stripControl(s ?? '', true);
   const ports = (f: StandingFinding) => (f.protocol === '-1' ? 'all traffic' : f.fromPort === null ? f.protocol : f.fromPort === f.toPort ? `${f.protocol}/${f.fromPort}` : `${f.protocol}/${f.fromPort}-${f.toPort}`);
+  // Short lines, so that 80 columns hold each without splitting an id: what and where, the
+  // policy rule and the exposure, then the rule itself.
   const one = (label: string, f: StandingFinding) =>
-    `${p.severity(f.severity, 'violation')(label.padEnd(9))} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)}${f.groupName ? ` (${safe(f.groupName)})` : ''} ${safe(f.ruleId)} ${f.direction} ${ports(f)} ${f.direction === 'egress' ? 'to' : 'from'} ${safe(f.prefixListEntry ? `${f.source} [${f.prefixListEntry}]` : f.source)} [${f.rule}] ${p.dim(f.exposure)}`;
+    `${p.severity(f.severity, 'violation')(label.padEnd(9))} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)}${f.groupName ? ` (${safe(f.groupName)})` : ''} ${safe(f.ruleId)}\n` +
+    `          ${f.rule} · ${p.dim(f.exposure)}\n` +
+    `          ${f.direction === 'egress' ? 'egress ' : ''}${ports(f)} ${f.direction === 'egress' ? 'to' : 'from'} ${safe(f.source)}${f.prefixListEntry ? ` (entry ${safe(f.prefixListEntry)})` : ''}`;
   const out: string[] = [];
   for (const f of r.new) out.push(one('NEW', f));
   for (const f of r.standing) out.push(one('standing', f));
-  for (const f of r.resolved) out.push(`${'RESOLVED'.padEnd(9)} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)} ${safe(f.ruleId)} [${f.rule}]`);
+  for (const f of r.resolved) out.push(`${'RESOLVED'.padEnd(9)} ${f.severity.toUpperCase().padEnd(8)} ${safe(f.groupId)} ${safe(f.ruleId)}\n          ${f.rule}`);
   const counts = [...SEVERITIES].reverse().filter((s) => r.counts[s] > 0).map((s) => `${r.counts[s]} ${s}`);
-  out.push(
-    `audit of ${safe(r.scope.account)}/${safe(r.scope.region)}: ${r.groups} groups, ${r.rules} rules; ${counts.length ? counts.join(', ') : 'no findings'}; ${r.new.length} new, ${r.standing.length} standing, ${r.resolved.length} resolved${r.previousAt ? ` since ${r.previousAt}` : ' (first audit)'}`,
-  );
-  if (r.worstGroups.length) out.push(`  worst groups: ${r.worstGroups.map((g) => `${safe(g.groupId)}${g.groupName ? ` (${safe(g.groupName)})` : ''} ${g.severity} ×${g.findings}`).join('; ')}`);
+  out.push(`audit of ${safe(r.scope.account)}/${safe(r.scope.region)}: ${r.groups} groups, ${r.rules} rules`);
+  out.push(`  findings: ${counts.length ? counts.join(', ') : 'none'}`);
+  out.push(`  ${r.new.length} new, ${r.standing.length} standing, ${r.resolved.length} resolved${r.previousAt ? ` since ${r.previousAt}` : ' (first audit)'}`);
+  if (r.worstGroups.length) {
+    out.push('  worst groups:');
+    for (const g of r.worstGroups) out.push(`    ${safe(g.groupId)}${g.groupName ? ` (${safe(g.groupName)})` : ''} ${g.severity} ×${g.findings}`);
+  }
   return out.join('\n') + '\n';
 }
 

@@ -217,7 +217,11 @@ describe('sgwatch audit --inventory (end to end, embedded store)', () => {
     expect(l3.at(-1)).toMatchObject({ new: 0, resolved: 1 });
 
     const text = await runCli(['audit', '--inventory', file, '--no-save'], { cwd: dir });
-    expect(text.stdout).toMatch(/audit of 111122223333\/eu-west-1: 10 groups, 4 rules; .* 0 new, \d+ standing, 0 resolved since /);
+    expect(text.stdout).toContain('audit of 111122223333/eu-west-1: 10 groups, 4 rules\n');
+    expect(text.stdout).toMatch(/^  0 new, \d+ standing, 0 resolved since /m);
+    expect(text.stdout).toMatch(/^standing  CRITICAL sg-0c000000000000a01 \(web-prod\) sgr-0c000000000000b02\n {10}public-admin-port · public\n {10}tcp\/22 from pl-0c00000000000c001 \(entry 0\.0\.0\.0\/0\)$/m);
+    // 80 columns hold every line of the report
+    expect(Math.max(...text.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
     rmSync(dir, { recursive: true, force: true });
   });
 
