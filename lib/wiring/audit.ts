@@ -14,7 +14,6 @@
  * schedule's retry re-runs it.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Policy } from '../policy/schema';
 import type { InventoryScope } from '../context/inventory';
@@ -23,13 +22,10 @@ import { collectInventorySnapshot, EC2_INVENTORY_SOURCE } from '../context/ec2-i
 import { judgeStanding } from '../audit/judge-standing';
 import { compareAudit, snapshotOf, type AuditReport, type AuditStore } from '../audit/report';
 import { auditResult } from '../audit/alert-result';
-import { createDynamoStore } from '../store/dynamodb';
-import { createMemoryStore } from '../store/memory';
-import { createSnsNotifier } from '../alerts/sns';
-import { createConsoleNotifier } from '../alerts/console';
 import { parseHandlerConfig } from '../pipeline/config';
 import type { ChangeStore, Notifier } from '../pipeline/ports';
-import { runPipeline, type PipelineDeps, type PipelineNotifiers } from '../pipeline/run';
+import { runPipeline, type PipelineDeps } from '../pipeline/run';
+import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { callerAccount } from './caller-account';
 
 export interface AuditDeps {
@@ -54,7 +50,8 @@ export interface AuditOutcome {
   new: number;
   standing: number;
   resolved: number;
-  alert: 'sent' | 'none' | string;
+  /** `sent`, `none` (nothing new), or why the pipeline sent nothing (below minAlertSeverity, ...). */
+  alert: string;
 }
 
 export function createScheduledAudit(deps: AuditDeps) {
@@ -95,20 +92,13 @@ export function buildAuditDeps(env: Record<string, string | undefined>, logger: 
   const base = parseHandlerConfig(env);
   // The audit alerts only: its pipeline never remediates, whatever the stage's mode.
   const config = { ...base, mode: 'off' as const };
-  const notifiers: PipelineNotifiers = {};
-  if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
-  if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
-  if (config.slackWebhookParameter) notifiers.slack = adapters.slack(config.slackWebhookParameter);
-  const store =
-    config.store === 'memory'
-      ? createMemoryStore()
-      : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+  const { store, notifiers } = lambdaStoreAndNotifiers(config, adapters);
   const ec2 = new EC2Client({ maxAttempts: 5 });
   const roleAccount = config.selfRoleArns[0]?.split(':')[4];
   return {
     policy: adapters.policy(config.policyFile),
     store,
-    pipeline: { store, notifiers, config, logger: { info: (m, x) => logger.info(m, x ?? {}), warn: (m, x) => logger.warn(m, x ?? {}), error: (m, x) => logger.error(m, x ?? {}) } },
+    pipeline: { store, notifiers, config, logger: pipelineLogger(logger) },
     scope: async () => ({ account: roleAccount || (await callerAccount()), region: await ec2.config.region() }),
     collect: async (scope) => {
       const data = emptyInventoryData();

@@ -16,18 +16,14 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { processRecordWithContext, type ContextResolvers, type ContextTopic } from '../process';
 import type { Policy } from '../policy/schema';
-import { createDynamoStore } from '../store/dynamodb';
-import { createMemoryStore } from '../store/memory';
-import { createConsoleNotifier } from '../alerts/console';
-import { createSnsNotifier } from '../alerts/sns';
 import { wireEc2 } from './ec2';
 import { composeJudgeAndAct } from './judge-and-act';
 import { parseHandlerConfig, type HandlerConfig } from '../pipeline/config';
 import type { Notifier } from '../pipeline/ports';
-import { runPipeline, type PipelineDeps, type PipelineLogger, type PipelineNotifiers, type PipelineOutcome } from '../pipeline/run';
+import { runPipeline, type PipelineDeps, type PipelineOutcome } from '../pipeline/run';
+import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { errorMessage } from '../errors/error-text';
 
 export type CloudTrailEvent = EventBridgeEvent<'AWS API Call via CloudTrail', unknown>;
@@ -61,28 +57,13 @@ export interface LambdaAdapters {
 /** The real dependencies from the environment, through the one composition root. */
 export function buildLambdaDeps(env: Record<string, string | undefined>, logger: Logger, adapters: LambdaAdapters): HandlerDeps {
   const config = parseHandlerConfig(env);
-  const notifiers: PipelineNotifiers = {};
-  if (config.topicArn) notifiers.sns = createSnsNotifier({ topicArn: config.topicArn });
-  if (config.consoleAlerts) notifiers.console = createConsoleNotifier();
-  if (config.slackWebhookParameter) notifiers.slack = adapters.slack(config.slackWebhookParameter);
-  const store =
-    config.store === 'memory'
-      ? createMemoryStore()
-      : createDynamoStore({ tableName: config.tableName, client: new DynamoDBClient(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}) });
+  const { store, notifiers } = lambdaStoreAndNotifiers(config, adapters);
   // The account guard: the function's own account, from its role ARN. Built once per container (the group-name cache with it).
   const ec2 = wireEc2({ accountId: config.selfRoleArns[0]?.split(':')[4] });
   const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger) });
   return { config, policy: adapters.policy(config.policyFile), logger, context, pipeline };
 }
 
-/** Powertools' Logger as the pipeline's logger (structured JSON lines). */
-function pipelineLogger(logger: Logger): PipelineLogger {
-  return {
-    info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
-    warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
-    error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),
-  };
-}
 
 /** The log message of each kind of context note. */
 const NOTE_MESSAGES: Record<ContextTopic, string> = {
