@@ -14,12 +14,11 @@
  */
 import { SEVERITIES, type Severity } from '../../lib/model';
 import { severityAtLeast } from '../../lib/policy/severity';
-import { errorText } from '../../lib/errors/error-text';
 import type { AuditReport } from '../../lib/audit/report';
 import type { StandingFinding } from '../../lib/audit/judge-standing';
 import { stripControl } from '../../lib/alerts/escape';
 import { UserError } from './errors';
-import { applyAwsFlags, type AwsFlags } from './aws-flags';
+import type { AwsFlags } from './aws-flags';
 import { openStore, type StoreFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
 import { palette, useColor } from '../output/colors';
@@ -34,32 +33,12 @@ export interface AuditFlags extends StoreFlags, AwsFlags {
 }
 
 async function liveData(flags: AuditFlags) {
-  applyAwsFlags(flags);
-  const { EC2Client } = await import('@aws-sdk/client-ec2');
-  const { callerAccount } = await import('../../lib/wiring/caller-account');
-  const { collectInventorySnapshot, EC2_INVENTORY_SOURCE } = await import('../../lib/context/ec2-inventory');
+  const { collectLive } = await import('./inventory');
   const { addInventoryJson, emptyInventoryData } = await import('../../lib/context/inventory-file');
-  const client = new EC2Client({ ...(flags.region ? { region: flags.region } : {}), maxAttempts: 5 });
-  let region: string;
-  try {
-    region = await client.config.region();
-  } catch {
-    throw new UserError(`audit: no region: give --region (or set AWS_REGION), or audit files with --inventory`);
-  }
-  let account: string;
-  try {
-    account = await callerAccount();
-  } catch (err) {
-    throw new UserError(`audit: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`, 3);
-  }
-  try {
-    const snapshot = await collectInventorySnapshot(client, { account, region });
-    const data = emptyInventoryData();
-    addInventoryJson(EC2_INVENTORY_SOURCE, snapshot, data);
-    return { data, source: EC2_INVENTORY_SOURCE as string };
-  } catch (err) {
-    throw new UserError(`audit ${account}/${region}: ${errorText(err)} (the role needs ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces, DescribeManagedPrefixLists, GetManagedPrefixListEntries)`, 3);
-  }
+  const { EC2_INVENTORY_SOURCE } = await import('../../lib/context/ec2-inventory');
+  const data = emptyInventoryData();
+  addInventoryJson(EC2_INVENTORY_SOURCE, await collectLive(flags, 'audit'), data);
+  return { data, source: EC2_INVENTORY_SOURCE as string };
 }
 
 async function fileData(files: string[]) {

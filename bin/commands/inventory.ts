@@ -17,7 +17,7 @@ export interface CollectFlags extends AwsFlags {
 }
 
 /** The region: --region, else AWS_REGION / AWS_DEFAULT_REGION, else the profile's (as the SDK resolves it). */
-async function regionOf(flags: AwsFlags): Promise<string> {
+async function regionOf(flags: AwsFlags, command: string): Promise<string> {
   const { EC2Client } = await import('@aws-sdk/client-ec2');
   try {
     const region = await new EC2Client({}).config.region();
@@ -25,12 +25,17 @@ async function regionOf(flags: AwsFlags): Promise<string> {
   } catch {
     // no region configured anywhere
   }
-  throw new UserError(`inventory collect: no region: give --region (or set AWS_REGION, or a region in profile ${flags.profile ?? process.env.AWS_PROFILE ?? 'default'})`);
+  throw new UserError(`${command}: no region: give --region (or set AWS_REGION, or a region in profile ${flags.profile ?? process.env.AWS_PROFILE ?? 'default'})`);
 }
 
-export async function inventoryCollectCommand(flags: CollectFlags): Promise<number> {
+/**
+ * Everything of the caller's account in one region, read-only with the
+ * caller's credentials (inventory collect, audit --region). AWS failures are
+ * user errors with exit 3 that say which permissions the role needs.
+ */
+export async function collectLive(flags: AwsFlags, command: string, onProgress?: (part: string, n: number) => void) {
   applyAwsFlags(flags);
-  const region = await regionOf(flags);
+  const region = await regionOf(flags, command);
   const { EC2Client } = await import('@aws-sdk/client-ec2');
   const { callerAccount } = await import('../../lib/wiring/caller-account');
   const { collectInventorySnapshot } = await import('../../lib/context/ec2-inventory');
@@ -38,18 +43,20 @@ export async function inventoryCollectCommand(flags: CollectFlags): Promise<numb
   try {
     account = await callerAccount();
   } catch (err) {
-    throw new UserError(`inventory collect: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`, 3);
+    throw new UserError(`${command}: cannot learn the account of your AWS credentials (STS GetCallerIdentity): ${errorText(err)}`, 3);
   }
+  try {
+    return await collectInventorySnapshot(new EC2Client({ region, maxAttempts: 5 }), { account, region }, onProgress ? { onProgress } : {});
+  } catch (err) {
+    throw new UserError(`${command} ${account}/${region}: ${errorText(err)} (the role needs ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces, DescribeManagedPrefixLists, GetManagedPrefixListEntries)`, 3);
+  }
+}
+
+export async function inventoryCollectCommand(flags: CollectFlags): Promise<number> {
   const progress = flags.progress !== false;
   const started = Date.now();
-  let snapshot;
-  try {
-    snapshot = await collectInventorySnapshot(new EC2Client({ region, maxAttempts: 5 }), { account, region }, {
-      onProgress: (part, n) => progress && process.stderr.write(`sgwatch: ${account}/${region}: ${part}: ${n.toLocaleString('en-US')}\n`),
-    });
-  } catch (err) {
-    throw new UserError(`inventory collect ${account}/${region}: ${errorText(err)} (the role needs ec2:DescribeSecurityGroups, DescribeSecurityGroupRules, DescribeNetworkInterfaces, DescribeManagedPrefixLists, GetManagedPrefixListEntries)`, 3);
-  }
+  const snapshot = await collectLive(flags, 'inventory collect', (part, n) => progress && process.stderr.write(`sgwatch: ${part}: ${n.toLocaleString('en-US')}\n`));
+  const { account, region } = snapshot;
   const text = `${JSON.stringify(snapshot, null, 1)}\n`;
   if (flags.output) {
     const tmp = `${flags.output}.tmp-${process.pid}`;
