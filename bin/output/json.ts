@@ -1,23 +1,11 @@
 /**
  * `--format json`: one JSON object per line per record (the output contract).
  */
-import type { Exposure, Finding, Result, RuleSource } from '../../lib/model';
+import type { Exposure, Finding, Result } from '../../lib/model';
 import { judgedChange } from '../../lib/context/facts';
+import { sourceText } from '../../lib/net/source';
 
-export function sourceText(source: RuleSource | undefined): string | null {
-  if (!source) return null;
-  switch (source.kind) {
-    case 'cidr4':
-    case 'cidr6':
-      return source.cidr;
-    case 'prefix-list':
-      return source.prefixListId;
-    case 'group': {
-      const id = source.groupId ?? source.groupName ?? '?';
-      return source.ownerAccount ? `${source.ownerAccount}/${id}` : id;
-    }
-  }
-}
+export { sourceText };
 
 function findingJson(f: Finding) {
   const t = f.target;

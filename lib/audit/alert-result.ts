@@ -11,7 +11,8 @@
  * Alert only: the plan is `none` (a standing rule is revoked only through a
  * change event, where the actor and the exceptions are known).
  */
-import { SEVERITIES, type ChangeResult, type Finding, type RuleSource } from '../model';
+import { SEVERITIES, type ChangeResult, type Finding } from '../model';
+import { parseSourceText } from '../net/source';
 import { severityAtLeast, VIOLATION_THRESHOLD, worstSeverity } from '../policy/severity';
 import type { AuditReport } from './report';
 import type { StandingFinding } from './judge-standing';
@@ -20,17 +21,8 @@ import type { StandingFinding } from './judge-standing';
 export const AUDIT_ALERT_FINDINGS = 25;
 export const AUDIT_ALERT_ONLY = 'the scheduled audit never revokes: a standing rule is revoked only through a change event';
 
-function sourceOf(text: string | null): RuleSource | undefined {
-  if (!text) return undefined;
-  if (text.startsWith('pl-')) return { kind: 'prefix-list', prefixListId: text };
-  const slash = text.indexOf('/sg-');
-  if (text.startsWith('sg-')) return { kind: 'group', groupId: text };
-  if (slash > 0) return { kind: 'group', ownerAccount: text.slice(0, slash), groupId: text.slice(slash + 1) };
-  return text.includes(':') ? { kind: 'cidr6', cidr: text } : { kind: 'cidr4', cidr: text };
-}
-
 function findingOf(f: StandingFinding): Finding {
-  const source = sourceOf(f.source);
+  const source = parseSourceText(f.source);
   return {
     rule: f.rule,
     severity: f.severity,

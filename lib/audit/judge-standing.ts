@@ -11,10 +11,11 @@
  * once, and judges one synthetic change per group holding all its rules, so
  * the cost is linear in groups + rules + interfaces.
  */
-import type { Change, Direction, Exposure, ExposureState, Finding, RuleSource, Severity } from '../model';
-import type { InventoryData } from '../context/inventory-file';
+import type { Change, Direction, Exposure, ExposureState, Finding, Severity } from '../model';
+import { fits, type InventoryData } from '../context/inventory-file';
 import type { InventoryGroup, InventoryInterface, InventoryRule, InventoryScope } from '../context/inventory';
-import { exposureOf } from '../context/exposure';
+import { exposureOf, unknownExposure } from '../context/exposure';
+import { sourceText } from '../net/source';
 import { addedRule } from '../context/inventory-rules';
 import { evaluate } from '../policy/evaluate';
 import type { Policy } from '../policy/schema';
@@ -52,14 +53,6 @@ export interface ScopeAudit {
 export const findingKey = (f: Pick<StandingFinding, 'ruleId' | 'rule'>): string => `${f.ruleId}|${f.rule}`;
 
 type Where = { where: { account?: string; region?: string } };
-
-function sourceText(s: RuleSource | undefined): string | null {
-  if (!s) return null;
-  if (s.kind === 'cidr4' || s.kind === 'cidr6') return s.cidr;
-  if (s.kind === 'prefix-list') return s.prefixListId;
-  const id = s.groupId ?? s.groupName ?? '?';
-  return s.ownerAccount ? `${s.ownerAccount}/${id}` : id;
-}
 
 const scopeKey = (s: InventoryScope) => `${s.account}\x00${s.region}`;
 
@@ -104,8 +97,7 @@ export function judgeStanding(data: InventoryData, opts: JudgeStandingOptions): 
       else interfacesByGroup.set(g, [n]);
     }
   }
-  const knowsInterfaces = (scope: InventoryScope) =>
-    data.interfaceScopes.some((w) => (!w.account || w.account === scope.account) && (!w.region || w.region === scope.region));
+  const knowsInterfaces = (scope: InventoryScope) => data.interfaceScopes.some((w) => fits(w, scope));
   const lists = new Map<string, PrefixListEntries>();
   for (const l of data.prefixLists.values()) {
     if (l.entries) lists.set(l.prefixListId, { prefixListId: l.prefixListId, ...(l.name ? { name: l.name } : {}), ...(l.ownerId ? { ownerId: l.ownerId } : {}), entries: l.entries });
@@ -122,7 +114,7 @@ export function judgeStanding(data: InventoryData, opts: JudgeStandingOptions): 
       if (rules.length === 0) continue;
       const exposure: Exposure = known
         ? exposureOf(interfacesByGroup.get(groupId) ?? [], opts.source)
-        : { state: 'unknown', interfaces: 0, publicAddresses: [], publicInterfaces: 0, reason: `the inventory holds no network interfaces of ${scope.account}/${scope.region}`, source: opts.source };
+        : unknownExposure(`the inventory holds no network interfaces of ${scope.account}/${scope.region}`, opts.source);
       const context: EvaluationContext = { exposure };
       if (group && Object.keys(group.tags).length > 0) context.groupTags = group.tags;
       const ruleTags = new Map<string, Record<string, string>>();

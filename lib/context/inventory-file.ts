@@ -250,7 +250,8 @@ export function addInventoryJson(file: string, json: unknown, data: InventoryDat
   if (json.PrefixLists !== undefined) addPrefixLists(file, arrayAt(file, json, 'PrefixLists', 'a prefix list'), data, where, 'PrefixLists');
 }
 
-const fits = (w: Where, scope: InventoryScope) => (!w.account || w.account === scope.account) && (!w.region || w.region === scope.region);
+/** Whether a part of the files (its account and region, when it names them) answers for this scope. */
+export const fits = (w: Where, scope: InventoryScope): boolean => (!w.account || w.account === scope.account) && (!w.region || w.region === scope.region);
 
 /** An Inventory over parsed data. */
 export function inventoryFromData(data: InventoryData, source: FactSource): Inventory {

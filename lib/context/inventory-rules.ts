@@ -7,6 +7,7 @@
 import type { RuleChange, RuleSource } from '../model';
 import { hasPorts, isIcmp, normaliseProtocol } from '../net/protocol';
 import type { InventoryRule } from './inventory';
+import { groupReference } from '../net/source';
 
 export function inventorySource(rule: InventoryRule): RuleSource | undefined {
   const s = rule.source;
@@ -18,10 +19,8 @@ export function inventorySource(rule: InventoryRule): RuleSource | undefined {
       return { kind: 'cidr6', cidr: s.value };
     case 'prefix-list':
       return { kind: 'prefix-list', prefixListId: s.value };
-    case 'group': {
-      const slash = s.value.indexOf('/');
-      return slash > 0 ? { kind: 'group', ownerAccount: s.value.slice(0, slash), groupId: s.value.slice(slash + 1) } : { kind: 'group', groupId: s.value };
-    }
+    case 'group':
+      return groupReference(s.value);
   }
 }
 
@@ -40,9 +39,4 @@ export function addedRule(rule: InventoryRule, source: RuleSource | undefined = 
   if (source) out.source = source;
   if (rule.description !== undefined) out.description = rule.description;
   return out;
-}
-
-/** A CIDR as a rule source (an entry of a prefix list). */
-export function cidrSource(cidr: string): RuleSource {
-  return cidr.includes(':') ? { kind: 'cidr6', cidr } : { kind: 'cidr4', cidr };
 }

@@ -20,6 +20,37 @@ export interface SourceContext {
   trusted: CidrClassifier | readonly string[];
 }
 
+/** A group reference as EC2 and CloudTrail write it: `sg-0abc`, or `123456789012/sg-0abc` across accounts. */
+export function groupReference(text: string): Extract<RuleSource, { kind: 'group' }> {
+  const slash = text.indexOf('/');
+  if (slash > 0) return { kind: 'group', ownerAccount: text.slice(0, slash), groupId: text.slice(slash + 1) };
+  return { kind: 'group', groupId: text };
+}
+
+/** A source as one text (the `source` of JSON and CSV output, of audit findings): the CIDR, the list id, or the group reference. */
+export function sourceText(source: RuleSource | undefined): string | null {
+  if (!source) return null;
+  switch (source.kind) {
+    case 'cidr4':
+    case 'cidr6':
+      return source.cidr;
+    case 'prefix-list':
+      return source.prefixListId;
+    case 'group': {
+      const id = source.groupId ?? source.groupName ?? '?';
+      return source.ownerAccount ? `${source.ownerAccount}/${id}` : id;
+    }
+  }
+}
+
+/** The source `sourceText` wrote (audit snapshots keep the text form). */
+export function parseSourceText(text: string | null): RuleSource | undefined {
+  if (!text) return undefined;
+  if (text.startsWith('pl-')) return { kind: 'prefix-list', prefixListId: text };
+  if (text.startsWith('sg-') || text.includes('/sg-')) return groupReference(text);
+  return text.includes(':') ? { kind: 'cidr6', cidr: text } : { kind: 'cidr4', cidr: text };
+}
+
 /** The owner account of a group reference (the event's account when unnamed). */
 export function groupOwner(source: Extract<RuleSource, { kind: 'group' }>, account: string): string {
   return source.ownerAccount && source.ownerAccount.trim() !== '' ? source.ownerAccount.trim() : account;

@@ -22,17 +22,11 @@
 import type { NotRecordedField, RuleChange, RuleSource } from '../../model';
 import { anyCase, asList, isObj, optBool, optString, show, ShapeError, type Obj } from '../fields';
 import { readPorts, readProtocol } from './permissions';
+import { groupReference } from '../../net/source';
 
 export interface ModifyRequest {
   groupId: string | null;
   rules: RuleChange[];
-}
-
-function referencedGroup(text: string): RuleSource {
-  // Cross-account references may be written `123456789012/sg-0abc`.
-  const slash = text.indexOf('/');
-  if (slash > 0) return { kind: 'group', ownerAccount: text.slice(0, slash), groupId: text.slice(slash + 1) };
-  return { kind: 'group', groupId: text };
 }
 
 function ruleSource(spec: Obj, path: string): RuleSource | undefined {
@@ -41,7 +35,7 @@ function ruleSource(spec: Obj, path: string): RuleSource | undefined {
   const v6 = optString(anyCase(spec, 'CidrIpv6'), `${path}.CidrIpv6`);
   if (v6) return { kind: 'cidr6', cidr: v6 };
   const ref = optString(anyCase(spec, 'ReferencedGroupId'), `${path}.ReferencedGroupId`);
-  if (ref) return referencedGroup(ref);
+  if (ref) return groupReference(ref);
   const pl = optString(anyCase(spec, 'PrefixListId'), `${path}.PrefixListId`);
   if (pl) return { kind: 'prefix-list', prefixListId: pl };
   return undefined;
