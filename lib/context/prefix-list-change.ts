@@ -93,9 +93,12 @@ export async function judgePrefixListChange(change: Change, inventory: Inventory
   const judgedAll = await Promise.all(
     [...groups].map(async ([groupId, rules]) => {
       const one: Change = { ...change, groupId, rules: rules.map((r) => addedRule(r)) };
-      const gathered = await gatherInventoryContext(one, inventory, opts.onNote);
-      const prefixLists = new Map([[id, added]]);
-      return { groupId, verdict: evaluate(one, opts.policy, { mode: opts.mode, now: opts.now, context: { ...gathered.evaluation, prefixLists } }) };
+      // Only the group and its interfaces are looked up: the rules (with their tags) and the
+      // list (with the entries to judge: the added ones) are already in hand.
+      const gathered = await gatherInventoryContext({ ...one, rules: [] }, inventory, opts.onNote);
+      const ruleTags = new Map(rules.filter((r) => Object.keys(r.tags).length > 0).map((r) => [r.ruleId, r.tags]));
+      const context = { ...gathered.evaluation, prefixLists: new Map([[id, added]]), ...(ruleTags.size > 0 ? { ruleTags } : {}) };
+      return { groupId, verdict: evaluate(one, opts.policy, { mode: opts.mode, now: opts.now, context }) };
     }),
   );
   for (const { groupId, verdict } of judgedAll) {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalise } from '../../lib/cloudtrail/normalise';
-import { loadInventoryFiles } from '../../lib/context/inventory-file';
+import { addInventoryJson, emptyInventoryData, inventoryFromData, loadInventoryFiles } from '../../lib/context/inventory-file';
 import { processRecord, processRecordWithContext } from '../../lib/process';
 import { defaultPolicy } from '../../lib/policy';
 import type { Change, ChangeResult } from '../../lib/model';
@@ -97,6 +97,31 @@ describe('an entry added to a list, judged on every rule using it', () => {
     expect(byGroup['sg-0c000000000000a03']!.groupId).toBe('sg-0c000000000000a03');
     expect(byGroup['sg-0c000000000000a03']!.message).toMatch(/^sg-0c000000000000a03: .*through prefix list pl-0c00000000000c001 \(partners\): entry 0\.0\.0\.0\/0/);
     expect(r.verdict.notes).toContain('prefix list pl-0c00000000000c001 is used by 2 rules in 2 groups: sg-0c000000000000a01, sg-0c000000000000a03');
+  });
+
+  it('looks each thing up once: the list and its users once, each group and its interfaces once, no rule by id', async () => {
+    const calls: string[] = [];
+    const counted = Object.fromEntries(
+      Object.entries(inventory).map(([k, v]) => [k, typeof v === 'function' ? (...a: unknown[]) => (calls.push(k), (v as (...x: unknown[]) => unknown).apply(inventory, a)) : v]),
+    ) as typeof inventory;
+    await processRecordWithContext('t.json#0', MODIFY, { policy, mode: 'dry-run', context: { inventory: counted } });
+    const count = (k: string) => calls.filter((c) => c === k).length;
+    expect(count('prefixList')).toBe(1);
+    expect(count('rulesReferencing')).toBe(1);
+    expect(count('group')).toBe(2);
+    expect(count('interfacesUsing')).toBe(2);
+    expect(count('rule')).toBe(0);
+  });
+
+  it('an exception tag on a rule using the list silences that rule only', async () => {
+    const snap = JSON.parse(readFileSync(SNAPSHOT, 'utf8'));
+    snap.securityGroupRules.find((r: any) => r.SecurityGroupRuleId === 'sgr-0c000000000000b03').Tags = [{ Key: 'sgwatch:exception', Value: 'public-admin-port;2099-12-31;partner VPN only, SEC-9' }];
+    const data = emptyInventoryData();
+    addInventoryJson('tagged.json', snap, data);
+    const r = await processRecordWithContext('t.json#0', MODIFY, { policy, mode: 'dry-run', context: { inventory: inventoryFromData(data, 'inventory:tagged.json') } });
+    const admin = r.verdict.findings.filter((f) => f.rule === 'public-admin-port').map((f) => f.groupId);
+    expect(admin).toEqual(['sg-0c000000000000a01']);
+    expect(r.verdict.exceptions).toEqual([expect.objectContaining({ id: 'tag:sgr-0c000000000000b03', rule: 'public-admin-port', reason: 'partner VPN only, SEC-9' })]);
   });
 
   it('alert only, even in enforce: nothing is revoked and nothing is removed from the list', async () => {
