@@ -182,25 +182,26 @@ if (process.env.BENCH_MIXES !== '0') {
 fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
 console.log(`\nwritten: bench/out/results.json`);
 
+/** One optional section: its failure is reported (and fails the bench) without stopping the others. */
+async function section<T>(title: string, key: string, measure: () => Promise<T>, print: (r: T) => void): Promise<void> {
+  console.log(`\n${title}`);
+  try {
+    const r = await measure();
+    print(r);
+    report[key] = r;
+  } catch (err) {
+    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
+    report[key] = { error: String(err) };
+    process.exitCode = 1;
+  }
+}
+
+
 // ---------------------------------------------------------------- issue 3: Lambda functions, embedded-store replay
 // BENCH_LAMBDA=0 skips both sections (they package the service with osls when the package is stale).
 if (process.env.BENCH_LAMBDA !== '0') {
   const { benchLambda, printLambdaReport } = await import('./lambda.mjs');
   const { benchReplayStore, printReplayStoreReport } = await import('./replay-store.mjs');
-
-  /** One optional section: its failure is reported (and fails the bench) without stopping the others. */
-  async function section<T>(title: string, key: string, measure: () => Promise<T>, print: (r: T) => void): Promise<void> {
-    console.log(`\n${title}`);
-    try {
-      const r = await measure();
-      print(r);
-      report[key] = r;
-    } catch (err) {
-      console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
-      report[key] = { error: String(err) };
-      process.exitCode = 1;
-    }
-  }
 
   await section('Lambda functions', 'lambda', () => benchLambda({ log: (s) => console.log(s) }), (r) => printLambdaReport(r));
   const replaySize = SIZES[0];
@@ -213,16 +214,7 @@ if (process.env.BENCH_LAMBDA !== '0') {
 // BENCH_POLICY=0 skips it.
 if (process.env.BENCH_POLICY !== '0') {
   const { benchPolicy, printPolicyReport } = await import('./policy.mjs');
-  console.log('\nPolicy matching at hostile scale');
-  try {
-    const r = await benchPolicy();
-    printPolicyReport(r);
-    report.policy = r;
-  } catch (err) {
-    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    report.policy = { error: String(err) };
-    process.exitCode = 1;
-  }
+  await section('Policy matching at hostile scale', 'policy', () => benchPolicy(), (r) => printPolicyReport(r));
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
 }
 
@@ -230,15 +222,6 @@ if (process.env.BENCH_POLICY !== '0') {
 // BENCH_AUDIT=0 skips it; BENCH_AUDIT_GROUPS=1000,5000,10000 are the sizes (10 rules and 2 interfaces per group).
 if (process.env.BENCH_AUDIT !== '0') {
   const { benchAudit, printAuditReport } = await import('./audit.mjs');
-  console.log('\nAudit of standing rules (target at 10,000 groups / 100,000 rules / 20,000 interfaces: < 5 s, < 400 MB)');
-  try {
-    const r = await benchAudit();
-    printAuditReport(r);
-    report.audit = r;
-  } catch (err) {
-    console.log(`  FAILED: ${err instanceof Error ? err.message : String(err)}`);
-    report.audit = { error: String(err) };
-    process.exitCode = 1;
-  }
+  await section('Audit of standing rules (target at 10,000 groups / 100,000 rules / 20,000 interfaces: < 5 s, < 400 MB)', 'audit', () => benchAudit(), (r) => printAuditReport(r));
   fs.writeFileSync(path.join(outDir, 'results.json'), JSON.stringify(report, null, 2));
 }

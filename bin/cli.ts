@@ -31,6 +31,8 @@ Exit codes:
   130 interrupted (Ctrl-C; 143 for SIGTERM): what was done is kept, run the same command again to go on
   When several apply, the highest of 1-3 wins and stderr names each.`;
 
+const STATE_DIR_HELP = 'folder holding .sgwatch/ (default: the working folder)';
+
 export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command('sgwatch')
@@ -41,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
+  const storeOption = () => new Option('--store <store>', 'embedded (under .sgwatch/store), memory or dynalite (under .sgwatch/dynamodb)').choices(['embedded', 'memory', 'dynalite']).default('embedded');
   const severityOption = (flags: string, desc: string) => new Option(flags, desc).choices(SEVERITIES as unknown as string[]);
 
   program
@@ -66,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'no line per record: the summary only (text); twice (-qq): nothing on stdout, the exit code says it all', (_v: string, n: number) => n + 1, 0)
     .option('--max-input-mib <n>', 'stop reading one input (file or stdin) once it gives this many MiB, decompressed: a gzip bomb or /dev/zero is one invalid input, the others are read (default 1024)')
     .addOption(new Option('--store <store>', 'where records are kept: embedded (under .sgwatch/store), memory (nothing kept) or dynalite (the DynamoDB API in-process under .sgwatch/dynamodb: slower, for comparison)').choices(['embedded', 'memory', 'dynalite']).default('embedded'))
-    .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+    .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--dynamodb-endpoint <url>', 'use this DynamoDB endpoint instead of the embedded store')
     .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
     .addOption(new Option('--slack-webhook <url>', 'send Slack alerts to this incoming webhook (a secret: prefer the environment variable, which ps cannot show)').env('SGWATCH_SLACK_WEBHOOK'))
@@ -101,8 +104,8 @@ export async function main(argv: string[]): Promise<number> {
       .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
       .option('--limit <n>', 'at most this many records', '50')
       .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date')
-      .addOption(new Option('--store <store>', 'embedded (under .sgwatch/store), memory or dynalite (under .sgwatch/dynamodb)').choices(['embedded', 'memory', 'dynalite']).default('embedded'))
-      .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+      .addOption(storeOption())
+      .option('--state-dir <dir>', STATE_DIR_HELP)
       .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
       .option('--table <name>', 'DynamoDB table name (default sgwatch-changes); with --region or --profile: the deployed table (the stack output ChangesTableName)')
       .option('--region <region>', 'read the deployed history table in this region with your AWS credentials (needs --table); default: AWS_REGION or the profile')
@@ -145,8 +148,8 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--format <format>', 'json: one line per finding, per resolved finding, then a summary line').choices(['text', 'json']).default('text'))
     .addOption(severityOption('--fail-on <severity>', 'exit 1 when a current finding (new or standing) reaches this severity'))
     .option('--no-save', 'compare with the last audit but do not keep this one')
-    .addOption(new Option('--store <store>', 'embedded (under .sgwatch/store), memory or dynalite').choices(['embedded', 'memory', 'dynalite']).default('embedded'))
-    .option('--state-dir <dir>', 'folder holding .sgwatch/ (default: the working folder)')
+    .addOption(storeOption())
+    .option('--state-dir <dir>', STATE_DIR_HELP)
     .option('--dynamodb-endpoint <url>', 'keep the audit snapshots in this DynamoDB endpoint instead of the embedded store')
     .option('--table <name>', 'DynamoDB table name (default sgwatch-changes)')
     .option('--no-color', 'no colours')

@@ -1,7 +1,7 @@
 /**
  * The default `text` format: one line per record, for people.
  */
-import type { Finding, Result, RuleChange } from '../../lib/model';
+import type { Change, Finding, Result, RuleChange } from '../../lib/model';
 import { describePorts } from '../../lib/alerts/describe';
 import { stripControl } from '../../lib/alerts/escape';
 import { compareSeverity } from '../../lib/policy/severity';
@@ -41,6 +41,15 @@ const safe = (s: string) => stripControl(s, true);
 
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 
+/** What the change is about: the group (with its name), the prefix list, a group named only by name, or a resource's new set of groups. */
+function subjectOf(c: Change): string {
+  if (c.groupId) return c.groupName ? `${c.groupId} (${c.groupName})` : c.groupId;
+  if (c.prefixList) return c.prefixList.prefixListId ?? 'new prefix list';
+  if (c.groupName) return `name:${c.groupName}`;
+  if (c.resourceId) return `${c.resourceId} → ${(c.groupIds ?? []).join(',')}`;
+  return '?';
+}
+
 export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const v = r.verdict;
   const paint = p.severity(v.severity, v.outcome);
@@ -52,8 +61,7 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string): string {
   const parts = [head, p.dim(time), pad(safe(meta?.eventName ?? '?'), 30)];
   const c = judgedChange(r);
   if (c) {
-    const group = c.groupId ?? (c.prefixList ? (c.prefixList.prefixListId ?? 'new prefix list') : c.groupName ? `name:${c.groupName}` : c.resourceId ? `${c.resourceId} → ${(c.groupIds ?? []).join(',')}` : '?');
-    parts.push(safe(c.groupName && c.groupId ? `${group} (${c.groupName})` : group));
+    parts.push(safe(subjectOf(c)));
   }
   const actor = meta?.actor;
   if (actor) parts.push(p.dim(safe(`${actor.name ?? actor.arn ?? '?'} via ${actor.via}`)));

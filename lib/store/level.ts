@@ -248,16 +248,16 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     getMeta: (name) => serial(() => read(`m${SEP}${name}`)),
 
     latestAudit: (scope) =>
-      serial(async () => {
-        await flush();
-        const raw = await db.get(auditKey(scope.account, scope.region));
+      serial(() => {
+        const raw = read(auditKey(scope.account, scope.region));
         return raw === undefined ? undefined : (JSON.parse(raw) as AuditSnapshot);
       }),
 
+    // Through the write buffer like every other key, flushed at once: an audit is kept when it returns.
     putAudit: (s) =>
       serial(async () => {
+        pending.set(auditKey(s.account, s.region), JSON.stringify(s));
         await flush();
-        await db.put(auditKey(s.account, s.region), JSON.stringify(s));
       }),
 
     setMeta: (name, value) =>
