@@ -27,7 +27,7 @@ import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import buffer from 'node:buffer';
-import { textRecords } from './text-records';
+import { DocumentTooLarge, MAX_DOCUMENT_CHARS, textRecords } from './text-records';
 import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
 
 /** An object named by a remote input (`s3://...`): its bytes, or why they could not be had. */
@@ -48,6 +48,8 @@ export interface ReadOptions {
    * A file named on the command line is always read.
    */
   window?: TimeWindow;
+  /** Longest JSON document or line read whole (default: V8's longest string, about 512 MiB); for tests. */
+  maxDocumentChars?: number;
 }
 
 /**
@@ -237,16 +239,16 @@ export async function* readInputs(paths: string[], opts: ReadOptions = {}): Asyn
         yield { source, error: `${source}: ${entry.error}` };
         continue;
       }
-      yield* textItems(entry.file, () => textOf(entry.file, opts));
+      yield* textItems(entry.file, () => textOf(entry.file, opts), opts.maxDocumentChars);
     }
   }
 }
 
 /** The records (and errors) of one input's text, sources `label#index`. */
-async function* textItems(label: string, text: () => Promise<AsyncIterable<string>>): AsyncGenerator<InputItem> {
+async function* textItems(label: string, text: () => Promise<AsyncIterable<string>>, maxDocumentChars?: number): AsyncGenerator<InputItem> {
   let index = 0;
   try {
-    for await (const group of textRecords(await text())) {
+    for await (const group of textRecords(await text(), maxDocumentChars)) {
       for (const item of group) {
         const source = `${label}#${index++}`;
         yield 'record' in item ? { source, record: item.record } : { source, error: `${source}: ${item.error}` };
@@ -254,8 +256,35 @@ async function* textItems(label: string, text: () => Promise<AsyncIterable<strin
     }
   } catch (err) {
     const source = `${label}#${index}`;
-    yield { source, error: `${source}: cannot read: ${ioReason(err)}` };
+    const reason = tooLongForOneString(err) ? await documentTooLargeReason(label) : `cannot read: ${ioReason(err)}`;
+    yield { source, error: `${source}: ${reason}` };
   }
+}
+
+/** A path as one POSIX shell word, safe to paste. */
+const shellWord = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Our own check (DocumentTooLarge) or V8's, when a decompressed buffer is turned into one string. */
+function tooLongForOneString(err: unknown): boolean {
+  if (err instanceof DocumentTooLarge) return true;
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'ERR_STRING_TOO_LONG' || (e instanceof RangeError && /Invalid string length/.test(e.message));
+}
+
+/** What to do about a JSON document too large to parse: its size, and the one-line-per-record way out. */
+async function documentTooLargeReason(label: string): Promise<string> {
+  let size = '';
+  if (label !== '-' && !isS3Url(label)) {
+    try {
+      size = `${mib((await fsp.stat(label)).size)} on disk, `;
+    } catch {
+      /* the size is a courtesy */
+    }
+  }
+  const stdin = label === '-';
+  const out = shellWord(stdin ? 'records.ndjson' : `${label.replace(/(\.json)?(\.gz)?$/i, '')}.ndjson`);
+  const read = stdin ? `jq -c '.Records[]'` : /\.gz$/i.test(label) ? `gunzip -c ${shellWord(label)} | jq -c '.Records[]'` : `jq -c '.Records[]' ${shellWord(label)}`;
+  return `too large to parse as one JSON document (${size}more than V8's ${mib(MAX_DOCUMENT_CHARS)} string limit once decoded): write one record per line and replay that instead: ${read} > ${out}`;
 }
 
 async function* remoteItems(url: string, opts: ReadOptions): AsyncGenerator<InputItem> {
@@ -270,7 +299,7 @@ async function* remoteItems(url: string, opts: ReadOptions): AsyncGenerator<Inpu
       yield { source, error: `${source}: ${obj.error}` };
       continue;
     }
-    yield* textItems(obj.name, async () => bytesText(obj.bytes, cap));
+    yield* textItems(obj.name, async () => bytesText(obj.bytes, cap), opts.maxDocumentChars);
   }
 }
 

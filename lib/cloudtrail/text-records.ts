@@ -13,8 +13,19 @@
  * Yields iterables (a line's or a document's records) so the caller pays one
  * async step per line or document, not per record.
  */
+import { constants } from 'node:buffer';
 import { expand, type Expanded } from './formats';
 import { describeJsonError } from './json-error';
+
+/** V8's longest string (about 512 MiB): one JSON document or line longer than this cannot be parsed. */
+export const MAX_DOCUMENT_CHARS = constants.MAX_STRING_LENGTH;
+
+/** One document (or NDJSON line) longer than a string can be: said before it is built, not as V8's "Invalid string length". */
+export class DocumentTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`one JSON document (or line) longer than ${limit} characters`);
+  }
+}
 
 function blank(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -74,12 +85,18 @@ function* whole(text: string): Generator<Expanded> {
   yield* expand(value, '');
 }
 
-export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerator<Iterable<Expanded>> {
+export async function* textRecords(chunks: AsyncIterable<string>, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<Iterable<Expanded>> {
   let mode: 'start' | 'lines' | 'document' = 'start';
   // Text of the line being read, in pieces: newlines are searched in each new
   // chunk only, and pieces are joined once per line (no quadratic re-scans of
   // a growing string when one line spans many chunks).
   let pending: string[] = [];
+  let pendingChars = 0;
+  const hold = (text: string) => {
+    pendingChars += text.length;
+    if (pendingChars > maxDocumentChars) throw new DocumentTooLarge(maxDocumentChars);
+    pending.push(text);
+  };
   let seenContent = false;
   let lineNo = 0; // complete lines consumed so far
   // The first NDJSON line is held back until we know whether more lines follow:
@@ -88,21 +105,21 @@ export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerato
 
   for await (const chunk of chunks) {
     if (mode === 'document') {
-      pending.push(chunk);
+      hold(chunk);
       continue;
     }
     let start = 0;
     const batch: Iterable<Expanded>[] = [];
     if (mode === 'start') {
       if (!seenContent && firstContent(chunk, 0) === -1) {
-        pending.push(chunk);
+        hold(chunk);
         continue;
       }
       seenContent = true;
       const content = pending.length === 0 ? firstContent(chunk, 0) : 0;
       const nl = chunk.indexOf('\n', content);
       if (nl === -1) {
-        pending.push(chunk);
+        hold(chunk);
         continue;
       }
       const head = pending.join('') + chunk.slice(0, nl);
@@ -111,7 +128,7 @@ export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerato
         value = JSON.parse(head);
       } catch {
         mode = 'document';
-        pending.push(chunk);
+        hold(chunk);
         continue;
       }
       mode = 'lines';
@@ -119,6 +136,7 @@ export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerato
       lineNo++;
       held = { value, lineNo };
       pending = [];
+      pendingChars = 0;
       start = nl + 1;
     }
     // mode === 'lines': emit every complete line of this chunk.
@@ -126,9 +144,10 @@ export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerato
     while ((nl = chunk.indexOf('\n', start)) !== -1) {
       let text = chunk.slice(start, nl);
       if (pending.length > 0) {
-        pending.push(text);
+        hold(text);
         text = pending.join('');
         pending = [];
+        pendingChars = 0;
       }
       start = nl + 1;
       lineNo++;
@@ -139,7 +158,7 @@ export async function* textRecords(chunks: AsyncIterable<string>): AsyncGenerato
       }
       batch.push(line(text, lineNo, `line ${lineNo}`));
     }
-    if (start < chunk.length) pending.push(start === 0 ? chunk : chunk.slice(start));
+    if (start < chunk.length) hold(start === 0 ? chunk : chunk.slice(start));
     if (batch.length === 1) yield batch[0];
     else if (batch.length > 1) yield flatten(batch);
   }

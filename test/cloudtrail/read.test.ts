@@ -253,3 +253,41 @@ describe('readInputs: bad input is an error item, never a throw', () => {
     ]);
   });
 });
+
+describe('readInputs: a document too large for one string', () => {
+  // The real limit is V8's longest string (about 512 MiB); the same check with a small limit.
+  const log = JSON.stringify({ Records: [SSH, RUN, SSH, RUN] }, null, 2);
+  const limit = readFileSync('events/authorize/ssh-open-to-world.json', 'utf8').length + 100;
+
+  it('is one error naming the file, its size and the jq way out; the next file is still read', async () => {
+    const dir = tmp();
+    const big = join(dir, "big o'log.json");
+    writeFileSync(big, log);
+    const items = await readAll([big, 'events/authorize/ssh-open-to-world.json'], { maxDocumentChars: limit });
+    expect(items).toHaveLength(2);
+    const error = (items[0] as { error: string }).error;
+    expect(items[0].source).toBe(`${big}#0`);
+    expect(error).toContain(`${big}#0: too large to parse as one JSON document (${log.length} bytes on disk, more than V8's 512 MiB string limit once decoded)`);
+    // A path holding a quote is one shell word in the command.
+    expect(error).toContain(`jq -c '.Records[]' '${join(dir, "big o'\\''log.json")}' > '${join(dir, "big o'\\''log.ndjson")}'`);
+    expect(items[1]).toEqual({ source: 'events/authorize/ssh-open-to-world.json#0', record: SSH });
+  });
+
+  it('a gzipped log says to gunzip first', async () => {
+    const dir = tmp();
+    const big = join(dir, 'trail.json.gz');
+    writeFileSync(big, gzipSync(log));
+    const [item] = await readAll([big], { maxDocumentChars: limit });
+    expect((item as { error: string }).error).toContain(`gunzip -c '${big}' | jq -c '.Records[]' > '${join(dir, 'trail.ndjson')}'`);
+  });
+
+  it('NDJSON lines are each under the limit, however long the file', async () => {
+    const dir = tmp();
+    const file = join(dir, 'r.ndjson');
+    const line = JSON.stringify(SSH);
+    writeFileSync(file, `${line}\n`.repeat(20));
+    const items = await readAll([file], { maxDocumentChars: line.length + 10 });
+    expect(items).toHaveLength(20);
+    expect(items.every((i) => 'record' in i)).toBe(true);
+  });
+});
