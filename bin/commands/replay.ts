@@ -157,13 +157,13 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
       if (!shown(result, flags)) {
         // Left out of the output by --severity/--outcome; an invalid input is still said on stderr.
         if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
-        if (flags.format === 'text') summary.add(result);
+        if (flags.format === 'text') summary.add(result, ran);
         continue;
       }
       if (quiet > 0) {
         // --quiet: no per-record output (the summary only, in text); an invalid input is still said on stderr.
         if (v.outcome === 'invalid') process.stderr.write(`sgwatch: ${invalidText(result)}\n`);
-        if (flags.format === 'text') summary.add(result);
+        if (flags.format === 'text') summary.add(result, ran);
         continue;
       }
       if (flags.format === 'json') {
@@ -182,7 +182,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         for (const o of toOcsfFindings(result, ran?.remediation)) await out.line(JSON.stringify(o));
         continue;
       }
-      summary.add(result);
+      summary.add(result, ran);
       if (v.outcome === 'ignored' && !flags.all && !flags.outcome?.includes('ignored')) {
         summary.hiddenIgnored++;
         continue;

@@ -4,12 +4,19 @@
  */
 import { OUTCOMES, SEVERITIES, type Outcome, type Result, type ResultSeverity } from '../../lib/model';
 import { stripControl } from '../../lib/alerts/escape';
+import type { PipelineOutcome } from '../../lib/pipeline/run';
 import type { Palette } from './colors';
 
 interface GroupTally {
   worst: number;
   violations: number;
 }
+
+/** What the counts mean, once under them. */
+const LEGEND = [
+  'violation: a finding at low or worse · compliant: none above info',
+  'failed-call: the call failed, nothing changed · by severity: worst finding per event',
+];
 
 export class Summary {
   readonly byOutcome = new Map<Outcome, number>();
@@ -19,8 +26,30 @@ export class Summary {
   revokeRecords = 0;
   revokeRules = 0;
   hiddenIgnored = 0;
+  /** Records that were an event already counted this run (the same eventID in another file): counted once. */
+  repeats = 0;
 
-  add(r: Result): void {
+  /** Events stored by an earlier run and seen again in this one (a re-run): only these are remembered here. */
+  private readonly seenFromEarlierRuns = new Set<string>();
+
+  /**
+   * @param runStarted when this run began. A record found already stored, and
+   *   stored since then, is a repeat within the run: the store remembers it, so
+   *   a first run holds nothing per record. A record stored by an earlier run
+   *   is counted the first time this run meets it (its eventID is kept).
+   */
+  constructor(private readonly runStarted = new Date().toISOString()) {}
+
+  /** Counts one result; `ran` is what the pipeline did with it (absent for ignored and invalid inputs). */
+  add(r: Result, ran?: PipelineOutcome): void {
+    if (ran?.status === 'duplicate' && ran.record) {
+      const repeat = ran.record.storedAt >= this.runStarted || this.seenFromEarlierRuns.has(ran.record.eventId);
+      if (repeat) {
+        this.repeats++;
+        return;
+      }
+      this.seenFromEarlierRuns.add(ran.record.eventId);
+    }
     this.total++;
     const v = r.verdict;
     this.byOutcome.set(v.outcome, (this.byOutcome.get(v.outcome) ?? 0) + 1);
@@ -49,7 +78,8 @@ export class Summary {
   render(p: Palette, mode: string): string {
     const lines: string[] = [];
     const outcomes = OUTCOMES.filter((o) => this.byOutcome.get(o)).map((o) => `${o} ${this.byOutcome.get(o)}`);
-    lines.push(p.bold(`${this.total} record${this.total === 1 ? '' : 's'}`) + (outcomes.length ? `: ${outcomes.join(' · ')}` : ''));
+    lines.push(p.bold(`${this.total} event${this.total === 1 ? '' : 's'}`) + (outcomes.length ? `: ${outcomes.join(' · ')}` : ''));
+    if (this.repeats) lines.push(`  + ${this.repeats} record${this.repeats === 1 ? '' : 's'} repeating an event already read in this run (the same eventID), counted once`);
     const sev = [...SEVERITIES].reverse().filter((s) => this.bySeverity.get(s));
     if (sev.length) {
       lines.push('by severity: ' + sev.map((s) => p.severity(s, 'violation')(`${s} ${this.bySeverity.get(s)}`)).join(' · '));
@@ -63,8 +93,9 @@ export class Summary {
     }
     if (this.revokeRecords) {
       const verb = mode === 'enforce' ? 'revoke' : 'would revoke';
-      lines.push(`remediation (${mode}): ${verb} ${this.revokeRules} rule${this.revokeRules === 1 ? '' : 's'} in ${this.revokeRecords} record${this.revokeRecords === 1 ? '' : 's'}`);
+      lines.push(`remediation (${mode}): ${verb} ${this.revokeRules} rule${this.revokeRules === 1 ? '' : 's'} in ${this.revokeRecords} event${this.revokeRecords === 1 ? '' : 's'}`);
     }
+    if (this.total > 0) lines.push(...LEGEND.map((l) => p.dim(l)));
     if (this.hiddenIgnored) {
       lines.push(p.dim(`${this.hiddenIgnored} ignored record${this.hiddenIgnored === 1 ? '' : 's'} (not security-group changes) not listed; --all lists them`));
     }

@@ -86,7 +86,7 @@ describe('sgwatch exit codes', () => {
     const q = await runCli(['replay', events, '--store', 'memory', '-q'], { cwd: work });
     expect(q.code).toBe(0);
     expect(q.stdout).not.toMatch(/#\d+/); // no record line names its source
-    expect(q.stdout).toMatch(/^49 records: violation \d+/);
+    expect(q.stdout).toMatch(/^49 events: violation \d+/);
     expect(full.stdout).toContain(q.stdout.split('\n')[0]);
     const qq = await runCli(['replay', events, '--store', 'memory', '-qq', '--fail-on', 'high'], { cwd: work });
     expect(qq).toMatchObject({ code: 1, stdout: '', stderr: '' });

@@ -24,11 +24,26 @@ describe('sgwatch replay', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^CRITICAL\s.*AuthorizeSecurityGroupIngress\s+sg-0a1b2c3d4e5f60001\b.*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\].*would revoke sgr-0a1b2c3d4e5f60011/m);
-    expect(run.stdout).toMatch(/^49 records: violation 21 · compliant 22 · ignored 4 · failed-call 2$/m);
+    expect(run.stdout).toMatch(/^49 events: violation 21 · compliant 22 · ignored 4 · failed-call 2$/m);
     expect(run.stdout).toMatch(/^worst groups:$/m);
-    expect(run.stdout).toMatch(/would revoke 9 rules in 8 records/);
+    expect(run.stdout).toMatch(/would revoke 9 rules in 8 events/);
     expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
     expect(fs.existsSync(path.join(work, '.sgwatch', 'store'))).toBe(true);
+  });
+
+  it('the summary counts events, not records: one event in three files is one violation and one planned revoke, on a re-run too', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'same-event-'));
+    for (const name of ['a.json', 'b.json', 'c.json']) fs.copyFileSync(path.join(events, 'authorize', 'ssh-open-to-world.json'), path.join(dir, name));
+    for (const store of [[], [], ['--store', 'memory']]) {
+      const run = await runCli(['replay', dir, ...store], { cwd: dir });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^1 event: violation 1$/m);
+      expect(run.stdout).toMatch(/^  \+ 2 records repeating an event already read in this run \(the same eventID\), counted once$/m);
+      expect(run.stdout).toMatch(/^by severity: critical 1$/m);
+      expect(run.stdout).toMatch(/sg-0a1b2c3d4e5f60001 +critical +1 violation$/m);
+      expect(run.stdout).toMatch(/would revoke 1 rule in 1 event$/m);
+      expect(run.stdout).toMatch(/^violation: a finding at low or worse/m);
+    }
   });
 
   it('prints one JSON object per record with the contract fields, in input order', async () => {
