@@ -14,6 +14,7 @@ import { csvHeader, toCsvRows } from '../output/csv';
 import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
+import { terminalWidth, wrapWords } from '../../lib/terminal/fit';
 import { LineWriter } from '../output/writer';
 import type { RemediationOutcome } from '../../lib/pipeline/ports';
 import { PipelineError, runPipeline, type PipelineOutcome } from '../../lib/pipeline/run';
@@ -92,6 +93,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const out = new LineWriter(process.stdout, { json: flags.format === 'json' || flags.format === 'ocsf' });
   const p = palette(useColor(flags.color, process.stdout));
   const summary = new Summary();
+  const width = terminalWidth(process.stdout);
   const showProgress = flags.progress && Boolean(process.stderr.isTTY) && !process.env.CI;
   const progress = new Progress(showProgress, showProgress ? countInputFiles(paths, window) : 0);
   const failOn = flags.failOn;
@@ -187,7 +189,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
         summary.hiddenIgnored++;
         continue;
       }
-      await out.line(textLine(result, p, pipelineNote(ran, failure)));
+      await out.line(textLine(result, p, pipelineNote(ran, failure), width));
     }
   } finally {
     progress.stop();
@@ -196,10 +198,10 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   }
   if (flags.format === 'text' && quiet < 2) {
     if (quiet === 0) await out.line('');
-    await out.line(summary.render(p, mode));
+    await out.line(summary.render(p, mode, width));
     if (outsideWindow) await out.line(p.dim(`${outsideWindow} record(s) outside --since/--until left out`));
     await out.line(p.dim(`records kept in ${pipeline.where}`));
-    if (stepFailures) await out.line(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`);
+    if (stepFailures) await out.line(wrapWords(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`, width, 2));
   }
   await out.flush();
   if (interrupt.signal) {

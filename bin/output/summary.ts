@@ -6,16 +6,38 @@ import { OUTCOMES, SEVERITIES, type Outcome, type Result, type ResultSeverity } 
 import { stripControl } from '../../lib/alerts/escape';
 import type { PipelineOutcome } from '../../lib/pipeline/run';
 import type { Palette } from './colors';
+import { wrapWords } from '../../lib/terminal/fit';
 
 interface GroupTally {
   worst: number;
   violations: number;
 }
 
+/** `head item · item · …`, painted per item, moved to an indented next line (whole items) past the width. */
+function wrapItems(head: { text: string; paint?: (s: string) => string }, items: Array<{ text: string; paint?: (s: string) => string }>, width: number | undefined, headSep = ' '): string[] {
+  const paint = (x: { text: string; paint?: (s: string) => string }) => (x.paint ? x.paint(x.text) : x.text);
+  const lines: string[] = [];
+  let line = paint(head);
+  let length = head.text.length;
+  items.forEach((item, i) => {
+    const sep = i === 0 ? headSep : ' · ';
+    if (width !== undefined && (i > 0 || headSep !== ' ') && length + sep.length + item.text.length > width) {
+      lines.push(`${line} ·`);
+      line = `  ${paint(item)}`;
+      length = 2 + item.text.length;
+      return;
+    }
+    line += sep + paint(item);
+    length += sep.length + item.text.length;
+  });
+  lines.push(line);
+  return lines;
+}
+
 /** What the counts mean, once under them. */
 const LEGEND = [
-  'violation: a finding at low or worse · compliant: none above info',
-  'failed-call: the call failed, nothing changed · by severity: worst finding per event',
+  ['violation: a finding at low or worse', 'compliant: none above info'],
+  ['failed-call: the call failed, nothing changed', 'by severity: worst per event'],
 ];
 
 export class Summary {
@@ -75,14 +97,16 @@ export class Summary {
       .map(([groupId, g]) => ({ groupId, severity: SEVERITIES[g.worst], violations: g.violations }));
   }
 
-  render(p: Palette, mode: string): string {
+  /** The summary, each line within `width` when one is given (items and words are moved to the next line whole). */
+  render(p: Palette, mode: string, width?: number): string {
     const lines: string[] = [];
-    const outcomes = OUTCOMES.filter((o) => this.byOutcome.get(o)).map((o) => `${o} ${this.byOutcome.get(o)}`);
-    lines.push(p.bold(`${this.total} event${this.total === 1 ? '' : 's'}`) + (outcomes.length ? `: ${outcomes.join(' · ')}` : ''));
-    if (this.repeats) lines.push(`  + ${this.repeats} record${this.repeats === 1 ? '' : 's'} repeating an event already read in this run (the same eventID), counted once`);
+    const wrapped = (text: string, paint: (s: string) => string = (s) => s, indent = 2) => lines.push(...wrapWords(text, width, indent).split('\n').map(paint));
+    const outcomes = OUTCOMES.filter((o) => this.byOutcome.get(o)).map((o) => ({ text: `${o} ${this.byOutcome.get(o)}` }));
+    lines.push(...wrapItems({ text: `${this.total} event${this.total === 1 ? '' : 's'}${outcomes.length ? ':' : ''}`, paint: p.bold }, outcomes, width));
+    if (this.repeats) wrapped(`  + ${this.repeats} record${this.repeats === 1 ? '' : 's'} repeating an event already read in this run (the same eventID), counted once`, undefined, 4);
     const sev = [...SEVERITIES].reverse().filter((s) => this.bySeverity.get(s));
     if (sev.length) {
-      lines.push('by severity: ' + sev.map((s) => p.severity(s, 'violation')(`${s} ${this.bySeverity.get(s)}`)).join(' · '));
+      lines.push(...wrapItems({ text: 'by severity:' }, sev.map((s) => ({ text: `${s} ${this.bySeverity.get(s)}`, paint: p.severity(s, 'violation') })), width));
     }
     const groups = this.worstGroups();
     if (groups.length) {
@@ -95,9 +119,9 @@ export class Summary {
       const verb = mode === 'enforce' ? 'revoke' : 'would revoke';
       lines.push(`remediation (${mode}): ${verb} ${this.revokeRules} rule${this.revokeRules === 1 ? '' : 's'} in ${this.revokeRecords} event${this.revokeRecords === 1 ? '' : 's'}`);
     }
-    if (this.total > 0) lines.push(...LEGEND.map((l) => p.dim(l)));
+    if (this.total > 0) for (const [a, b] of LEGEND) lines.push(...wrapItems({ text: a, paint: p.dim }, [{ text: b, paint: p.dim }], width, ' · '));
     if (this.hiddenIgnored) {
-      lines.push(p.dim(`${this.hiddenIgnored} ignored record${this.hiddenIgnored === 1 ? '' : 's'} (not security-group changes) not listed; --all lists them`));
+      wrapped(`${this.hiddenIgnored} ignored record${this.hiddenIgnored === 1 ? '' : 's'} (not security-group changes) not listed; --all lists them`, p.dim);
     }
     return lines.join('\n');
   }

@@ -33,7 +33,7 @@ describe('replay output filters', () => {
     const ignored = all.filter((l) => l.outcome === 'ignored');
     expect(ignored.length).toBeGreaterThan(0);
     expect(text.stdout.split('\n').filter((line) => line.startsWith('ignored'))).toHaveLength(ignored.length);
-    expect(text.stdout.split('\n').filter((line) => /^(violation|compliant)/.test(line))).toHaveLength(0);
+    expect(text.stdout.split('\n').filter((line) => /^(violation|compliant) /.test(line))).toHaveLength(0);
     const bad = await runCli(['replay', events, '--outcome', 'bogus']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Allowed choices are violation, compliant, ignored, failed-call, invalid/);

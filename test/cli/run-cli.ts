@@ -15,7 +15,7 @@ export function runCli(args: string[], opts: { cwd?: string; input?: string | Bu
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: '1', CI: 'true', ...opts.env },
+      env: { ...process.env, NO_COLOR: '1', CI: 'true', COLUMNS: '', ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -216,6 +216,10 @@ function checkResult(r: Result, source: string): void {
   const text = textLine(r, palette(false));
   expect(typeof text).toBe('string');
   expect(text).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+  // Fitted to 80 columns: only the line breaks sgwatch makes, and no line wider unless it is one unbreakable word.
+  const narrow = textLine(r, palette(false), undefined, 80);
+  expect(narrow.replace(/\n/g, '')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e]/);
+  for (const line of narrow.split('\n')) if ([...line].length > 80) expect(line.trim()).not.toMatch(/ {2}/);
 }
 
 const policies = [
@@ -272,7 +276,7 @@ describe('processRecord never throws on malformed records', () => {
           const summary = new Summary();
           summary.add(r!);
           // The summary counts this one record under its outcome.
-          expect(summary.render(palette(false), mode).split('\n')[0]).toContain(`1 record: ${r!.verdict.outcome} 1`);
+          expect(summary.render(palette(false), mode).split('\n')[0]).toContain(`1 event: ${r!.verdict.outcome} 1`);
         },
       ),
       { numRuns: 3000 },
