@@ -5,6 +5,7 @@
 import { toOcsfFindings } from '../output/ocsf';
 import { csvHeader, toCsvRows } from '../output/csv';
 import Table from 'cli-table3';
+import { fitLine, terminalWidth, wrapWords } from '../../lib/terminal/fit';
 import type { Severity } from '../../lib/model';
 import type { HistoryRecord } from '../../lib/pipeline/ports';
 import { describeRule } from '../../lib/alerts/describe';
@@ -114,28 +115,58 @@ async function printRecords(records: HistoryRecord[], flags: QueryFlags, empty: 
     process.stdout.write(`${empty}\n`);
     return;
   }
-  process.stdout.write(`${recordsTable(records, withGroup, palette(useColor(flags.color, process.stdout)))}\n`);
+  const p = palette(useColor(flags.color, process.stdout));
+  const width = terminalWidth(process.stdout);
+  const fitsTable = width === undefined || width >= tableWidth(withGroup);
+  process.stdout.write(`${fitsTable ? recordsTable(records, withGroup, p) : recordsCards(records, withGroup, p, width)}\n`);
+}
+
+const COLUMN_WIDTHS = (withGroup: boolean) => [21, ...(withGroup ? [24] : []), 28, 52, 28, 26];
+
+/** The table's width on screen: its columns and one border character between and around them. */
+export const tableWidth = (withGroup: boolean): number => COLUMN_WIDTHS(withGroup).reduce((a, b) => a + b + 1, 1);
+
+/** One record's parts, as the table and the narrow form both show them. */
+function recordParts(rec: HistoryRecord, p: ReturnType<typeof palette>) {
+  const r = rec.result;
+  const c = judgedChange(r);
+  const v = r.verdict;
+  const worst = v.findings.length ? worstFinding(v.findings) : undefined;
+  return {
+    time: safe((c?.eventTime ?? '?').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')),
+    group: safe(c?.groupId ?? c?.groupName ?? '?'),
+    label: v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome,
+    paint: p.severity(v.severity, v.outcome),
+    verdictLines: [...(worst ? [safe(worst.rule)] : []), ...(v.exceptions.length ? [`excepted: ${safe(v.exceptions[0].id)}`] : [])],
+    actorLines: c?.actor ? [safe(c.actor.name ?? c.actor.arn ?? '?'), `via ${safe(`${c.actor.via}${c.actor.sourceIp ? ` from ${c.actor.sourceIp}` : ''}`)}`] : ['?'],
+    change: changeText(rec),
+    action: actionText(rec),
+  };
+}
+
+/**
+ * The narrow form of the table, for a terminal narrower than it: one block per
+ * record — severity, group and time; who; what changed; the policy rule; `→`
+ * what sgwatch did — each line wrapped at the width between words, so an id
+ * is never split.
+ */
+export function recordsCards(records: HistoryRecord[], withGroup: boolean, p: ReturnType<typeof palette>, width: number): string {
+  const blocks = records.map((rec) => {
+    const x = recordParts(rec, p);
+    const head = fitLine([{ text: x.label.padEnd(11), paint: x.paint, drop: 0 }, ...(withGroup ? [{ text: x.group, drop: 0 }] : []), { text: x.time, paint: p.dim, drop: 1 }], width);
+    const body = [x.actorLines.join(' '), ...x.change.split('\n'), ...x.verdictLines.map((l) => `policy rule ${l}`), ...(x.action === '—' ? [] : x.action.split('\n').map((l) => `→ ${l}`))];
+    return [head, ...body.map((l) => `  ${wrapWords(l, width, 4)}`)].join('\n');
+  });
+  return blocks.join('\n\n');
 }
 
 /** The `history` / `findings` table (text format). */
 export function recordsTable(records: HistoryRecord[], withGroup: boolean, p: ReturnType<typeof palette>): string {
   const head = ['time (UTC)', ...(withGroup ? ['group'] : []), 'actor', 'change', 'verdict', 'action'];
-  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: [21, ...(withGroup ? [24] : []), 28, 52, 28, 26] });
+  const table = new Table({ head, style: { head: [], border: [] }, wordWrap: true, colWidths: COLUMN_WIDTHS(withGroup) });
   for (const rec of records) {
-    const r = rec.result;
-    const c = judgedChange(r);
-    const v = r.verdict;
-    const worst = v.findings.length ? worstFinding(v.findings) : undefined;
-    const verdict = `${p.severity(v.severity, v.outcome)(v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome)}${worst ? `\n${safe(worst.rule)}` : ''}${v.exceptions.length ? `\nexcepted: ${safe(v.exceptions[0].id)}` : ''}`;
-    const actor = c?.actor ? `${safe(c.actor.name ?? c.actor.arn ?? '?')}\nvia ${safe(`${c.actor.via}${c.actor.sourceIp ? ` from ${c.actor.sourceIp}` : ''}`)}` : '?';
-    table.push([
-      safe((c?.eventTime ?? '?').replace('T', ' ').replace(/\.\d+Z$|Z$/, '')),
-      ...(withGroup ? [safe(c?.groupId ?? c?.groupName ?? '?')] : []),
-      actor,
-      changeText(rec),
-      verdict,
-      actionText(rec),
-    ]);
+    const x = recordParts(rec, p);
+    table.push([x.time, ...(withGroup ? [x.group] : []), x.actorLines.join('\n'), x.change, [x.paint(x.label), ...x.verdictLines].join('\n'), x.action]);
   }
   return table.toString();
 }

@@ -3,6 +3,8 @@
  * on a TTY) and names the source of every listed record; pipes and files get
  * whole lines.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, ROOT, runCli } from './run-cli';
@@ -56,5 +58,28 @@ describe('replay text at a terminal width', () => {
     expect(at).toBeGreaterThanOrEqual(0);
     expect(lines[at]).toMatch(/^invalid {5}-#0: /);
     expect(lines.filter((l) => [...l].length > 50)).toEqual([]);
+  });
+});
+
+describe('history and findings at a terminal width', () => {
+  it('narrower than the table: one block per record, lines within the width, ids whole; wide enough: the table', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'sgwatch-width-'));
+    try {
+      expect((await runCli(['replay', path.join(ROOT, 'events')], { cwd: work })).code).toBe(0);
+      for (const args of [['findings'], ['history', 'sg-0a1b2c3d4e5f60001']]) {
+        const narrow = await runCli(args, { cwd: work, env: { COLUMNS: '80' } });
+        expect(narrow.code).toBe(0);
+        expect(narrow.stdout).not.toContain('│');
+        expect(narrow.stdout.split('\n').filter((l) => [...l].length > 80)).toEqual([]);
+        expect(idsAreWhole(narrow.stdout)).toBe(true);
+        const wide = await runCli(args, { cwd: work, env: { COLUMNS: '250' } });
+        expect(wide.stdout).toContain('│ time (UTC)');
+      }
+      const narrow = await runCli(['history', 'sg-0a1b2c3d4e5f60001'], { cwd: work, env: { COLUMNS: '80' } });
+      expect(narrow.stdout).toMatch(/^CRITICAL {5}2025-03-04 10:01:13\n {2}alice via console from 198\.51\.100\.24\n {2}AuthorizeSecurityGroupIngress\n/m);
+      expect(narrow.stdout).toMatch(/^ {2}policy rule public-admin-port\n {2}→ would-revoke sgr-0a1b2c3d4e5f60011$/m);
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });
