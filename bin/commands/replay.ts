@@ -15,6 +15,7 @@ import { Progress, countInputFiles } from '../output/progress';
 import { Summary } from '../output/summary';
 import { textLine } from '../output/text';
 import { terminalWidth, wrapWords } from '../../lib/terminal/fit';
+import { INVENTORY_FILE, inventoryFilesBeside } from '../../lib/context/inventory-beside';
 import { LineWriter } from '../output/writer';
 import type { RemediationOutcome } from '../../lib/pipeline/ports';
 import { PipelineError, runPipeline, type PipelineOutcome } from '../../lib/pipeline/run';
@@ -51,6 +52,8 @@ export interface ReplayFlags extends LocalPipelineFlags, AwsFlags {
   describe?: boolean;
   /** Inventory files (raw `aws ec2 describe-*` JSON or an sgwatch-inventory snapshot): the same look-ups as --describe, offline. */
   inventory?: string[];
+  /** false with --no-inventory-files: the *.inventory.json files beside the records are not used. */
+  inventoryFiles?: boolean;
   /** How many times --quiet (-q) was given. */
   quiet?: number;
   /** Cap on one input's decompressed size, in MiB (default 1024). */
@@ -107,7 +110,11 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   let unknownAlerts = 0;
   // Offline by default; --describe asks EC2 (read-only) what CloudTrail does not record. Loaded only then.
   // --inventory answers the same look-ups from files, offline; read (and refused) before anything is opened.
-  const inventoryContext = flags.inventory?.length ? await loadInventoryContext(flags.inventory, flags.describe) : undefined;
+  // *.inventory.json beside the records (or named) answer them too, unless --describe asks EC2 or --no-inventory-files.
+  const beside = flags.describe || flags.inventoryFiles === false ? [] : inventoryFilesBeside(paths);
+  paths = paths.filter((p) => !(INVENTORY_FILE.test(p) && fs.statSync(p).isFile()));
+  const inventoryFiles = [...(flags.inventory ?? []), ...beside.filter((f) => !flags.inventory?.includes(f))];
+  const inventoryContext = inventoryFiles.length ? await loadInventoryContext(inventoryFiles, flags.describe) : undefined;
   const pipeline = await openLocalPipeline(flags, mode, { describe: flags.describe });
   const context = inventoryContext ?? pipeline.context;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
@@ -200,6 +207,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     if (quiet === 0) await out.line('');
     await out.line(summary.render(p, mode, width));
     if (outsideWindow) await out.line(p.dim(`${outsideWindow} record(s) outside --since/--until left out`));
+    if (beside.length) await out.line(p.dim(wrapWords(`inventory beside the records: ${beside.join(', ')} (--no-inventory-files leaves it out)`, width, 2)));
     await out.line(p.dim(`records kept in ${pipeline.where}`));
     if (stepFailures) await out.line(wrapWords(`${stepFailures} record(s) had a failed alert or remediation step; run the same replay again to retry only what did not go out`, width, 2));
   }
@@ -300,10 +308,15 @@ async function s3Reader(flags: ReplayFlags, window: { since?: string; until?: st
 
 async function loadInventoryContext(files: string[], describe: boolean | undefined) {
   if (describe) throw new UserError('--inventory and --describe both answer the look-ups; give one of them');
-  const { loadInventoryFiles, InventoryFileError } = await import('../../lib/context/inventory-file');
+  const { loadInventoryData, inventoryFromData, InventoryFileError } = await import('../../lib/context/inventory-file');
   const { inventoryGroupNames, inventoryRuleDirections } = await import('../../lib/context/inventory-resolvers');
   try {
-    const inventory = loadInventoryFiles(files);
+    const { data, source } = loadInventoryData(files);
+    const inventory = inventoryFromData(data, source);
+    // Files of rules only (describe-security-group-rules) answer rule directions and nothing else:
+    // they say nothing of groups, interfaces or prefix lists, so exposure and names stay as without them.
+    const rulesOnly = data.groups.size === 0 && data.interfaceScopes.length === 0 && data.interfaces.length === 0 && data.prefixLists.size === 0;
+    if (rulesOnly) return { directions: inventoryRuleDirections(inventory) };
     return { directions: inventoryRuleDirections(inventory), groupNames: inventoryGroupNames(inventory), inventory };
   } catch (err) {
     if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);

@@ -29,6 +29,7 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import buffer from 'node:buffer';
 import { DocumentTooLarge, MAX_DOCUMENT_CHARS, textRecords } from './text-records';
 import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
+import { INVENTORY_FILE } from '../context/inventory-beside';
 
 /** An object named by a remote input (`s3://...`): its bytes, or why they could not be had. */
 export type RemoteInput = { name: string; bytes: Buffer } | { name: string; error: string };
@@ -72,11 +73,12 @@ const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((by
 
 /**
  * Whether a folder walk reads this file: an input file by name (INPUT_FILE)
+ * that is not an inventory (`*.inventory.json`, lib/context/inventory-beside.ts)
  * and, with a window, one whose CloudTrail name or day folder allows it.
  * The progress bar counts files with the same rule.
  */
 export function walkReads(file: string, window: TimeWindow | undefined): boolean {
-  return INPUT_FILE.test(file) && (!window || keyInWindow(file.split(sep).join('/'), window));
+  return INPUT_FILE.test(file) && !INVENTORY_FILE.test(file) && (!window || keyInWindow(file.split(sep).join('/'), window));
 }
 
 /** A short reason for an I/O error, without a stack. */

@@ -24,11 +24,34 @@ describe('sgwatch replay', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^CRITICAL\s.*AuthorizeSecurityGroupIngress\s+sg-0a1b2c3d4e5f60001\b.*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\].*would revoke sgr-0a1b2c3d4e5f60011/m);
-    expect(run.stdout).toMatch(/^49 events: violation 21 · compliant 22 · ignored 4 · failed-call 2$/m);
+    expect(run.stdout).toMatch(/^49 events: violation 20 · compliant 23 · ignored 4 · failed-call 2$/m);
     expect(run.stdout).toMatch(/^worst groups:$/m);
     expect(run.stdout).toMatch(/would revoke 9 rules in 8 events/);
     expect(run.stdout).not.toMatch(/RunInstances/); // ignored records are counted, not listed
     expect(fs.existsSync(path.join(work, '.sgwatch', 'store'))).toBe(true);
+  });
+
+  it('uses the *.inventory.json beside the samples: the Terraform default-egress Modify is egress (compliant), the SSH Modify is ingress without a caveat; --no-inventory-files goes back to judging both as ingress', async () => {
+    const egress = /^compliant .*ModifySecurityGroupRules +sg-0a1b2c3d4e5f60050 /m;
+    const withFile = await runCli(['replay', events, '--store', 'memory'], { cwd: work });
+    expect(withFile.code).toBe(0);
+    expect(withFile.stderr).toBe('');
+    expect(withFile.stdout).toMatch(egress);
+    expect(withFile.stdout).toMatch(/^CRITICAL .*sg-0a1b2c3d4e5f60021 .*tcp\/22 \(SSH\) from 0\.0\.0\.0\/0 \[public-admin-port\] \+1 more {2}→ would revoke sgr-0a1b2c3d4e5f60211 /m);
+    expect(withFile.stdout).not.toMatch(/direction not recorded/);
+    expect(withFile.stdout).not.toMatch(/inventory\.json#\d/); // never read as records
+    expect(withFile.stdout).not.toMatch(/exposure unknown/); // rules only: nothing said of exposure
+    expect(withFile.stdout).toContain(`inventory beside the records: ${path.join(events, 'modify', 'security-group-rules.inventory.json')}`);
+    const without = await runCli(['replay', events, '--store', 'memory', '--no-inventory-files'], { cwd: work });
+    expect(without.stdout).toMatch(/^CRITICAL .*ModifySecurityGroupRules +sg-0a1b2c3d4e5f60050 .*\(direction not recorded: judged as ingress\)/m);
+    expect(without.stdout).toMatch(/^49 events: violation 21 · compliant 22 /m);
+    expect(without.stdout).not.toContain('inventory beside the records');
+    // Named alone, the record file has no inventory beside it; named with it, it does.
+    const one = path.join(events, 'modify', 'modify-default-egress-description.json');
+    expect((await runCli(['replay', one, '--store', 'memory'], { cwd: work })).stdout).toMatch(/^CRITICAL /m);
+    const both = await runCli(['replay', one, path.join(events, 'modify', 'security-group-rules.inventory.json'), '--store', 'memory'], { cwd: work });
+    expect(both.stdout).toMatch(egress);
+    expect(both.stdout).toMatch(/^1 event: compliant 1$/m);
   });
 
   it('the summary counts events, not records: one event in three files is one violation and one planned revoke, on a re-run too', async () => {

@@ -10,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultPolicy } from '../../lib/policy';
 import { replayResults } from '../../lib/replay';
 import type { Result } from '../../lib/model';
+import { inventoryFilesBeside } from '../../lib/context/inventory-beside';
+import { loadInventoryFiles } from '../../lib/context/inventory-file';
+import { inventoryRuleDirections } from '../../lib/context/inventory-resolvers';
 
 const root = path.join(__dirname, '..', '..', 'events');
 
@@ -37,9 +40,13 @@ function tableRows(): Row[] {
   return rows;
 }
 
+/** As `sgwatch replay events/` runs: with the *.inventory.json beside the records answering rule directions. */
 async function replayAll(): Promise<Map<string, Result>> {
   const out = new Map<string, Result>();
-  for await (const r of replayResults([root], { policy: defaultPolicy(), mode: 'dry-run' })) {
+  const beside = inventoryFilesBeside([root]);
+  expect(beside.map((f) => path.relative(root, f))).toEqual(['modify/security-group-rules.inventory.json']);
+  const context = { directions: inventoryRuleDirections(loadInventoryFiles(beside)) };
+  for await (const r of replayResults([root], { policy: defaultPolicy(), mode: 'dry-run', context })) {
     out.set(path.relative(root, r.source), r);
   }
   return out;
