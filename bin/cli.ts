@@ -146,7 +146,11 @@ export async function main(argv: string[]): Promise<number> {
     .option('--region <region>', 'audit this region live with your AWS credentials (read-only); default: AWS_REGION or the profile')
     .option('--profile <name>', 'AWS profile, as the aws CLI spells it; default: AWS_PROFILE')
     .option('--policy <file>', 'policy file (YAML); default: the built-in policy')
-    .addOption(new Option('--format <format>', 'json: one line per finding, per resolved finding, then a summary line').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('--format <format>', 'json: one line per finding, per resolved finding, then a summary line; csv: one row per finding with its status; ocsf: one OCSF Detection Finding per finding (Create, Update, Close)')
+        .choices(['text', 'json', 'csv', 'ocsf'])
+        .default('text'),
+    )
     .addOption(severityOption('--fail-on <severity>', 'exit 1 when a current finding (new or standing) reaches this severity'))
     .option('--no-save', 'compare with the last audit but do not keep this one')
     .addOption(storeOption())

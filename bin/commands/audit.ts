@@ -9,7 +9,8 @@
  *
  * --format json: one line per finding (`kind: finding`, `status: new |
  * standing`), one per resolved finding (`kind: resolved`), then one summary
- * line per (account, region). --fail-on SEVERITY exits 1 when a current
+ * line per (account, region). --format csv | ocsf: bin/output/audit-formats.ts.
+ * --fail-on SEVERITY exits 1 when a current
  * finding (new or standing) is at or above it.
  */
 import { SEVERITIES, type Severity } from '../../lib/model';
@@ -22,11 +23,12 @@ import type { AwsFlags } from './aws-flags';
 import { openStore, type StoreFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
 import { palette, useColor } from '../output/colors';
+import { LineWriter } from '../output/writer';
 
 export interface AuditFlags extends StoreFlags, AwsFlags {
   inventory?: string[];
   policy?: string;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'csv' | 'ocsf';
   failOn?: Severity;
   save?: boolean;
   color?: boolean;
@@ -113,18 +115,25 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
   } finally {
     await opened.close();
   }
-  for (const r of reports) {
-    if (flags.format === 'json') {
-      const lines: string[] = [];
-      for (const f of r.new) lines.push(line('finding', f, 'new'));
-      for (const f of r.standing) lines.push(line('finding', f, 'standing'));
-      for (const f of r.resolved) lines.push(line('resolved', f));
-      lines.push(JSON.stringify(summaryJson(r)));
-      process.stdout.write(lines.join('\n') + '\n');
-    } else {
-      process.stdout.write(textReport(r, useColor(flags.color !== false, process.stdout)));
+  // One writer for every format: a closed pipe (`| head`) ends the output quietly, JSON is terminal-safe.
+  const out = new LineWriter(process.stdout, { json: flags.format === 'json' || flags.format === 'ocsf' });
+  if (flags.format === 'csv' || flags.format === 'ocsf') {
+    const { auditCsvHeader, auditCsvRows, auditOcsfFindings } = await import('../output/audit-formats');
+    if (flags.format === 'csv') await out.line((auditCsvHeader() + reports.map(auditCsvRows).join('')).replace(/\n$/, ''));
+    else for (const r of reports) for (const o of auditOcsfFindings(r)) await out.line(JSON.stringify(o));
+  } else {
+    for (const r of reports) {
+      if (flags.format === 'json') {
+        for (const f of r.new) await out.line(line('finding', f, 'new'));
+        for (const f of r.standing) await out.line(line('finding', f, 'standing'));
+        for (const f of r.resolved) await out.line(line('resolved', f));
+        await out.line(JSON.stringify(summaryJson(r)));
+      } else {
+        await out.line(textReport(r, useColor(flags.color !== false, process.stdout)).replace(/\n$/, ''));
+      }
     }
   }
+  await out.flush();
   const failOn = flags.failOn;
   if (failOn) {
     const by = new Map<Severity, number>();

@@ -33,7 +33,7 @@ const CLASS_UID = 2004;
 const CATEGORY_UID = 2;
 const ACTIVITY_CREATE = 1;
 
-const SEVERITY: Record<Severity, { id: number; name: string }> = {
+export const SEVERITY: Record<Severity, { id: number; name: string }> = {
   info: { id: 1, name: 'Informational' },
   low: { id: 2, name: 'Low' },
   medium: { id: 3, name: 'Medium' },
@@ -42,7 +42,7 @@ const SEVERITY: Record<Severity, { id: number; name: string }> = {
 };
 
 /** The partition of a region, for ARNs: aws, aws-us-gov, aws-cn, aws-iso… */
-function partition(region: string): string {
+export function partition(region: string): string {
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-isob-')) return 'aws-iso-b';

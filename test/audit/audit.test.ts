@@ -19,6 +19,7 @@ import { createMemoryStore } from '../../lib/store/memory';
 import { openLevelStore, type LevelStore } from '../../lib/store/level';
 import { chunkFindings, CHUNK_BYTES } from '../../lib/store/audit-items';
 import { jsonLines, runCli } from '../cli/run-cli';
+import { validate } from '../output/ocsf-validate';
 import { auditResult } from '../../lib/audit/alert-result';
 import { buildSlackMessage } from '../../lib/alerts/slack';
 
@@ -221,6 +222,39 @@ describe('sgwatch audit --inventory (end to end, embedded store)', () => {
     expect(text.stdout).toMatch(/^standing  CRITICAL sg-0c000000000000a01 \(web-prod\) sgr-0c000000000000b02\n {10}public-admin-port · public\n {10}tcp\/22 from pl-0c00000000000c001 \(entry 0\.0\.0\.0\/0\)$/m);
     // 80 columns hold every line of the report
     expect(Math.max(...text.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--format csv and ocsf: one row / one valid OCSF Detection Finding per finding, Create then Update then Close with the same uid', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-audit-formats-'));
+    const file = join(dir, 'snapshot.json');
+    const withRdp = base();
+    withRdp.securityGroupRules.push(RDP);
+    writeFileSync(file, JSON.stringify(withRdp));
+    const csv1 = await runCli(['audit', '--inventory', file, '--format', 'csv'], { cwd: dir });
+    expect(csv1.code).toBe(0);
+    const rows = csv1.stdout.trim().split('\n');
+    expect(rows[0]).toBe('audited_at,status,severity,base_severity,policy_rule,account,region,group_id,group_name,rule_id,direction,protocol,from_port,to_port,source,prefix_list_entry,exposure,message,fix');
+    const rdpRow = rows.find((r) => r.includes(RDP.SecurityGroupRuleId))!;
+    expect(rdpRow).toMatch(/^[^,]+,new,critical,critical,public-admin-port,111122223333,eu-west-1,sg-0c000000000000a01,web-prod,sgr-[0-9a-f]+,ingress,tcp,3389,3389,0\.0\.0\.0\/0,,public,/);
+    expect(rdpRow).toContain(`aws ec2 revoke-security-group-ingress --region eu-west-1 --group-id sg-0c000000000000a01 --security-group-rule-ids ${RDP.SecurityGroupRuleId}`);
+    expect(rows.slice(1).every((r) => /^[^,]+,new,/.test(r))).toBe(true);
+
+    const ocsf = async () => jsonLines((await runCli(['audit', '--inventory', file, '--format', 'ocsf'], { cwd: dir })).stdout) as Array<Record<string, any>>;
+    const second = await ocsf();
+    expect(second.length).toBe(rows.length - 1);
+    for (const o of second) expect(validate(o), o.finding_info.uid).toEqual([]);
+    const rdp2 = second.find((o) => o.finding_info.uid.includes(RDP.SecurityGroupRuleId))!;
+    expect(rdp2).toMatchObject({ activity_id: 2, type_uid: 200402, status_id: 1, severity_id: 5 });
+    expect(rdp2.resources[0]).toMatchObject({ type: 'AWS::EC2::SecurityGroup', uid: 'arn:aws:ec2:eu-west-1:111122223333:security-group/sg-0c000000000000a01', name: 'web-prod' });
+    expect(rdp2.remediation.desc).toContain(`--security-group-rule-ids ${RDP.SecurityGroupRuleId}`);
+
+    writeFileSync(file, JSON.stringify(base()));
+    const third = await ocsf();
+    const closed = third.filter((o) => o.activity_id === 3);
+    expect(closed.map((o) => o.finding_info.uid)).toEqual([rdp2.finding_info.uid]);
+    expect(closed[0]).toMatchObject({ status_id: 4, status: 'Resolved', type_uid: 200403 });
+    for (const o of third) expect(validate(o)).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   });
 
