@@ -51,7 +51,7 @@ function subjectOf(c: Change): string {
   if (c.groupId) return c.groupName ? `${c.groupId} (${c.groupName})` : c.groupId;
   if (c.prefixList) return c.prefixList.prefixListId ?? 'new prefix list';
   if (c.groupName) return `name:${c.groupName}`;
-  if (c.resourceId) return `${c.resourceId} → ${(c.groupIds ?? []).join(',')}`;
+  if (c.resourceId) return `${c.resourceId} → ${(c.groupIds ?? []).join(', ')}`;
   return '?';
 }
 
@@ -121,10 +121,12 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string, width?: n
   if (fits(whole, width)) return fitLine(whole, undefined);
 
   // Narrow: what and where first, then the action, then the source, time and actor.
-  const first = present(head, subject, ...(mainParts.length ? mainParts : [{ text: eventName, drop: 1 }]));
+  // Without a finding, the event name follows the subject on the first line, and goes to the third when the subject needs the room.
+  const first = present(head, subject, ...(mainParts.length ? mainParts : [{ text: eventName, drop: 3 }]));
   const lines = [fitLine(first, width)];
+  const nameShown = !mainParts.length && lines[0].endsWith(eventName);
   const indent = ' '.repeat(INDENT);
   if (action) lines.push(indent + fitLine([action], width, INDENT));
-  lines.push(indent + fitLine(present(source, time, mainParts.length ? { text: eventName, drop: 4 } : undefined, actor, ...extras), width, INDENT));
+  lines.push(indent + fitLine(present(source, time, nameShown ? undefined : { text: eventName, drop: 4 }, actor, ...extras), width, INDENT));
   return lines.join('\n');
 }
