@@ -21,7 +21,8 @@
  * - within the process, operations run one at a time, in call order, so
  *   putIfAbsent and claimStep are exact compare-and-sets;
  * - writes are buffered and flushed as one atomic batch every `flushEvery`
- *   records, and always before a claim returns: a step is on disk as
+ *   records (written behind the run, one batch at a time, in order; what is
+ *   in flight stays readable), and always before a claim returns: a step is on disk as
  *   `pending` before its side effect (Slack, SNS, a revoke) is performed, and
  *   its outcome is on disk before the next record is judged. A process killed
  *   mid-run loses only buffered records that had no side effect; the re-run
@@ -36,6 +37,7 @@
 import { ClassicLevel } from 'classic-level';
 import type { AuditSnapshot, AuditStore } from '../audit/report';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
+import { SeenFilter } from './seen-filter';
 import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
 const SEP = '\x00';
@@ -115,10 +117,25 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
   let bufferedRecords = 0;
   if (format === undefined) pending.set(FORMAT_KEY, FORMAT);
 
+  /**
+   * The batch being written behind the run (at most one): its writes stay
+   * readable until LevelDB has them. A flush every `flushEvery` records starts
+   * it and goes on judging; a durable flush (before a claim returns, a query,
+   * close) waits for it. A failed batch fails every later operation.
+   */
+  let inFlight: { writes: Map<string, string | null>; done: Promise<void> } | undefined;
+  let writeError: Error | undefined;
+
   function read(key: string): string | undefined {
-    return pending.has(key) ? (pending.get(key) ?? undefined) : db.getSync(key);
+    if (pending.has(key)) return pending.get(key) ?? undefined;
+    if (inFlight?.writes.has(key)) return inFlight.writes.get(key) ?? undefined;
+    return db.getSync(key);
   }
+  // A store opened with no records knows which records it has written since (lib/store/seen-filter.ts):
+  // a record it certainly never wrote is absent without a read.
+  const written = format === undefined ? new SeenFilter() : undefined;
   function readRecord(eventId: string): HistoryRecord | undefined {
+    if (written && !written.mayHave(eventId)) return undefined;
     const raw = read(recordKey(eventId));
     return raw === undefined ? undefined : (JSON.parse(raw) as HistoryRecord);
   }
@@ -128,18 +145,44 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
     return r;
   }
   function writeRecord(record: HistoryRecord): void {
+    written?.add(record.eventId);
     pending.set(recordKey(record.eventId), JSON.stringify(record));
   }
-  async function flush(): Promise<void> {
-    if (pending.size === 0) return;
-    const ops = [...pending].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value }));
-    // Reads during the batch see the buffered values; they are replaced only once the batch is on disk.
-    await db.batch(ops);
+  /** Waits for the batch in flight; throws if a batch failed. */
+  async function settle(): Promise<void> {
+    if (inFlight) await inFlight.done;
+    if (writeError) throw new Error(`the store at ${options.path} failed to write: ${writeError.message}`);
+  }
+  /** Moves the buffered writes into one atomic batch, written behind; resolves when it is on disk. */
+  function startBatch(): Promise<void> {
+    const writes = pending;
     pending = new Map();
     bufferedRecords = 0;
+    const ops = [...writes].map(([key, value]) => (value === null ? { type: 'del' as const, key } : { type: 'put' as const, key, value }));
+    const entry = { writes, done: Promise.resolve() };
+    entry.done = db.batch(ops).then(
+      () => {
+        if (inFlight === entry) inFlight = undefined;
+      },
+      (err: unknown) => {
+        writeError = err instanceof Error ? err : new Error(String(err));
+      },
+    );
+    inFlight = entry;
+    return entry.done;
   }
+  /** Everything written so far is on disk when this resolves. */
+  async function flush(): Promise<void> {
+    await settle();
+    if (pending.size === 0) return;
+    await startBatch();
+    await settle();
+  }
+  /** Every `flushEvery` records: the buffer starts for disk (behind the run), after the previous batch is there. */
   async function maybeFlush(): Promise<void> {
-    if (++bufferedRecords >= flushEvery) await flush();
+    if (++bufferedRecords < flushEvery) return;
+    await settle();
+    void startBatch();
   }
 
   /** One operation at a time, in call order: each compare-and-set sees the previous one's write. */
@@ -188,6 +231,7 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
         // One serialisation per record: the text is what is written; its parse is a copy the caller may keep.
         const text = JSON.stringify({ ...record, steps: record.steps ?? {} });
         const stored = JSON.parse(text) as HistoryRecord;
+        written?.add(stored.eventId);
         pending.set(recordKey(stored.eventId), text);
         const sk = historySk(stored);
         for (const groupId of groupsOf(stored)) pending.set(groupPrefix(groupId) + sk, stored.eventId);

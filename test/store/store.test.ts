@@ -241,6 +241,28 @@ describe('LevelDB embedded store on disk', () => {
       }
     }));
 
+  it('fresh or reopened, buffered, in flight or on disk: every record put twice is found the second time, and none is lost', () =>
+    withDir(async (path) => {
+      // flushEvery 4: records sit in the buffer, in the batch written behind the run, and on disk.
+      const fresh = await openLevelStore({ path, flushEvery: 4 });
+      const ids = Array.from({ length: 50 }, (_, i) => `lv-many-${i}`);
+      for (const id of ids) expect((await fresh.putIfAbsent(recordOf(violation({ eventId: id, groupId: 'sg-many' })))).created).toBe(true);
+      for (const id of ids) expect((await fresh.putIfAbsent(recordOf(violation({ eventId: id, groupId: 'sg-many' })))).created).toBe(false);
+      await fresh.updateStep('lv-many-7', 'notifySlack', { state: 'done', attempts: 1 });
+      expect((await fresh.get('lv-many-7'))?.steps.notifySlack?.state).toBe('done');
+      expect(await fresh.get('lv-many-none')).toBeUndefined();
+      expect((await fresh.history('sg-many', { limit: 100 })).length).toBe(50);
+      await fresh.close();
+      const reopened = await openLevelStore({ path, flushEvery: 4 });
+      try {
+        for (const id of ids) expect((await reopened.putIfAbsent(recordOf(violation({ eventId: id, groupId: 'sg-many' })))).created).toBe(false);
+        expect((await reopened.get('lv-many-7'))?.steps.notifySlack?.state).toBe('done');
+        expect((await reopened.putIfAbsent(recordOf(violation({ eventId: 'lv-many-new', groupId: 'sg-many' })))).created).toBe(true);
+      } finally {
+        await reopened.close();
+      }
+    }));
+
   it('a second process on the same folder is refused with StoreInUseError, the first keeps working', () =>
     withDir(async (path) => {
       const first = await openLevelStore({ path });
