@@ -15,7 +15,7 @@ import { parseHandlerConfig, parseSsmParameterName, ssmParameterArnPath } from '
 const root = join(__dirname, '..', '..');
 type Plugin = {
   new (sls: unknown): { configurationVariablesSources: { sgwatch: { resolve(a: { address: string; resolveVariable(v: string): Promise<unknown> }): Promise<{ value: string }> } } };
-  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string): string[];
+  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string, orgId?: string): string[];
   removeStagingFolders(names: string[], pid?: number, dir?: string): void;
 };
 const plugin = createRequire(join(root, 'package.json'))('./scripts/serverless-sgwatch.js') as Plugin;
@@ -55,6 +55,13 @@ describe('stage parameter checks', () => {
     for (const ok of ['rate(1 day)', 'rate(12 hours)', 'rate(30 minutes)', 'cron(0 6 * * ? *)']) expect(plugin.stageProblems(root, devEnvironment(), undefined, '', ok)).toEqual([]);
     for (const bad of ['daily', 'rate(1 days)', 'rate(2 day)', 'rate(0 hours)', 'cron(0 6 * *)']) {
       expect(plugin.stageProblems(root, devEnvironment(), undefined, '', bad)).toEqual([`parameter auditSchedule is ${JSON.stringify(bad)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`]);
+    }
+  });
+
+  it('orgId is empty (one account) or an AWS Organization id', () => {
+    for (const ok of ['', 'o-abcdefghij', 'o-0123456789abcdefghijklmnopqrstuv']) expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, ok)).toEqual([]);
+    for (const bad of ['abcdefghij', 'o-ABCDEFGHIJ', 'o-short', 'r-abcd1234567']) {
+      expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, bad)).toEqual([`parameter orgId is ${JSON.stringify(bad)}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty for one account`]);
     }
   });
 

@@ -24,6 +24,8 @@ const inputs = ['serverless.yml', 'esbuild.config.js', 'package-lock.json', 'lib
 const SLACK_PARAMETER = 'sgwatch-slack-webhook';
 // Revokes limited to two VPCs (an 8- and a 17-digit id).
 const WATCHED_VPCS = 'vpc-0a1b2c3d, vpc-0123456789abcdef0';
+// Organisation-wide: the central bus and its rule exist (condition OrgDeployment).
+const ORG_ID = 'o-abcdefghij';
 const packageEnv = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIAPACKAGEONLY', AWS_SECRET_ACCESS_KEY: 'package-only', SLS_TELEMETRY_DISABLED: '1' };
 
 function newest(path: string): number {
@@ -44,7 +46,7 @@ function fresh(): boolean {
 
 beforeAll(async () => {
   if (!fresh()) {
-    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=slackWebhookParameter=${SLACK_PARAMETER}`, `--param=watchedVpcs=${WATCHED_VPCS}`], {
+    await promisify(execFile)('npx', ['osls', 'package', '--stage', 'dev', '--region', 'us-east-1', `--param=slackWebhookParameter=${SLACK_PARAMETER}`, `--param=watchedVpcs=${WATCHED_VPCS}`, `--param=orgId=${ORG_ID}`], {
       cwd: root,
       env: packageEnv,
       timeout: 120_000,
@@ -101,7 +103,7 @@ describe('packaged template', () => {
     const [allow] = queuePolicy.Properties.PolicyDocument.Statement;
     expect(allow).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
     const ruleId = 'SecurityGroupChangeRule';
-    expect(allow.Condition.ArnEquals['aws:SourceArn']).toEqual({ 'Fn::GetAtt': [ruleId, 'Arn'] });
+    expect(allow.Condition.ArnEquals['aws:SourceArn']).toEqual([{ 'Fn::GetAtt': [ruleId, 'Arn'] }, { 'Fn::If': ['OrgDeployment', { 'Fn::GetAtt': ['OrgChangeRule', 'Arn'] }, { Ref: 'AWS::NoValue' }] }]);
     const permission = ofType('AWS::Lambda::Permission').find(([, p]) => JSON.stringify(p.Properties.SourceArn) === JSON.stringify({ 'Fn::GetAtt': [ruleId, 'Arn'] }));
     expect(permission?.[1].Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com' });
     expect(resources.OnChangeLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
@@ -118,7 +120,7 @@ describe('packaged template', () => {
   });
 
   it('the audit runs on its schedule (default daily), its failures land in the same dead-letter queue, and it has no rule of its own on CloudTrail events', () => {
-    const rules = ofType('AWS::Events::Rule').filter(([id]) => id !== 'SecurityGroupChangeRule');
+    const rules = ofType('AWS::Events::Rule').filter(([id]) => id !== 'SecurityGroupChangeRule' && id !== 'OrgChangeRule');
     expect(rules).toHaveLength(1);
     const [, schedule] = rules[0]!;
     expect(schedule.Properties.ScheduleExpression).toBe('rate(1 day)');
@@ -127,6 +129,25 @@ describe('packaged template', () => {
     expect(resources.AuditLambdaFunction.Properties.Handler).toBe('handlers/audit.handler');
     const [dlqId] = ofType('AWS::SQS::Queue')[0];
     expect(resources.AuditLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+  });
+
+  it('organisation-wide (orgId set): a bus only the Organization may put on, a rule from it to onChange with the same pattern, retries and dead-letter queue', () => {
+    expect(template.Conditions.OrgDeployment).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [ORG_ID, ''] }] });
+    for (const id of ['OrgBus', 'OrgBusPolicy', 'OrgChangeRule', 'OrgChangeRulePermission']) expect(resources[id].Condition).toBe('OrgDeployment');
+    expect(resources.OrgBus.Properties.Name).toBe('sgwatch-org-dev');
+    expect(resources.OrgBusPolicy.Properties).toEqual({
+      EventBusName: { Ref: 'OrgBus' },
+      StatementId: 'sgwatch-organization-only',
+      Statement: { Effect: 'Allow', Principal: '*', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': ['OrgBus', 'Arn'] }, Condition: { StringEquals: { 'aws:PrincipalOrgID': ORG_ID } } },
+    });
+    const org = resources.OrgChangeRule.Properties;
+    const own = resources.SecurityGroupChangeRule.Properties;
+    expect(org.EventBusName).toEqual({ Ref: 'OrgBus' });
+    expect(org.EventPattern).toEqual(own.EventPattern);
+    expect(org.Targets[0]).toEqual({ ...own.Targets[0], Id: 'sgwatch-on-change-org' });
+    expect(resources.OrgChangeRulePermission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['OrgChangeRule', 'Arn'] } });
+    expect(template.Outputs.OrgBusArn).toEqual({ Condition: 'OrgDeployment', Value: { 'Fn::GetAtt': ['OrgBus', 'Arn'] } });
+    expect(template.Outputs.CentralRoleArn.Value).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
   });
 
   it('the table is on-demand with PITR, TTL on expiresAt, SSE, and the keys of lib/store/table.json', () => {
