@@ -9,6 +9,7 @@ import { policyShowCommand, policyValidateCommand } from './commands/policy';
 import { UserError } from './commands/errors';
 import { findingsCommand, historyCommand, type QueryFlags } from './commands/history';
 import { inventoryCollectCommand, type CollectFlags } from './commands/inventory';
+import { statusCommand, type StatusFlags } from './commands/status';
 import { auditCommand, type AuditFlags } from './commands/audit';
 import { errorMessage } from '../lib/errors/error-text';
 import { version } from '../package.json';
@@ -125,6 +126,22 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(severityOption('--severity <severity>', 'at or above this severity (default low)'))
     .action(async (flags: QueryFlags) => {
       code = await findingsCommand(flags);
+    });
+
+  program
+    .command('status')
+    .description('The last delivery canary of every member account and region (organisation-wide), and which went silent: exit 1 when one has sent none for 2 canary periods.')
+    .option('--period <duration>', "the member stacks' CanarySchedule period: 30m, 1h, 1d", '1h')
+    .addOption(new Option('--format <format>', 'json: one line per account and region').choices(['text', 'json']).default('text'))
+    .addOption(storeOption())
+    .option('--state-dir <dir>', STATE_DIR_HELP)
+    .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
+    .option('--table <name>', 'DynamoDB table name (default sgwatch-changes); with --region or --profile: the deployed table (the stack output ChangesTableName)')
+    .option('--region <region>', 'read the deployed history table in this region with your AWS credentials (needs --table)')
+    .option('--profile <name>', 'AWS profile for the deployed table, as the aws CLI spells it; default: AWS_PROFILE')
+    .option('--no-color', 'no colours')
+    .action(async (flags: StatusFlags) => {
+      code = await statusCommand(flags);
     });
 
   const inventory = program.command('inventory').description('What the account holds now, for --inventory.');

@@ -4,6 +4,7 @@
  * Lambda (DynamoDB, SNS, Slack, EC2), the local replay (embedded store,
  * console, local webhook) and the tests can plug in their own.
  */
+import type { CanaryStore } from '../org/canary';
 import type { AuditStore } from '../audit/report';
 import type { Packing } from '../store/item-size';
 import type { Change, RemediationMode, Result, Severity } from '../model';
@@ -120,6 +121,9 @@ export interface ChangeStore {
   /** The last audit snapshot of an (account, region) (lib/audit/report.ts); every store of lib/store/ keeps them. */
   latestAudit?: AuditStore['latestAudit'];
   putAudit?: AuditStore['putAudit'];
+  /** The newest delivery canary per (account, region) (lib/org/canary.ts); every store of lib/store/ keeps them. */
+  putCanary?: CanaryStore['putCanary'];
+  canaries?: CanaryStore['canaries'];
   close?(): Promise<void>;
 }
 

@@ -16,6 +16,7 @@
  * then runPipeline throws a PipelineError so the Lambda fails and EventBridge
  * retries (then the DLQ); the stored record keeps what happened.
  */
+import { canaryBeatOf, isCanary } from '../org/canary';
 import type { Change, Result } from '../model';
 import { decideAlert, type AlertDecision } from './alert-decision';
 import type { PipelineConfig } from './config';
@@ -135,6 +136,19 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     outcome.alert = { send: false, why: `sgwatch's own ${self.name}: recorded and linked, not alerted` };
     outcome.steps.remediate = { state: 'skipped', detail: `sgwatch's own ${self.name} is never remediated` };
     logger.info(`sgwatch ${self.name} recorded`, { eventId: change.eventId, groupId: change.groupId, [self.links.self]: originalId ?? null });
+    return finish(outcome, logger);
+  }
+
+  // A member account's delivery canary (lib/org/canary.ts): its heartbeat, never alerted or remediated.
+  if (isCanary(change)) {
+    try {
+      await store.putCanary?.(canaryBeatOf(change));
+    } catch (err) {
+      outcome.failures.push({ step: 'remediate', message: `recording the delivery canary: ${errorText(err, { max: 500 })}` });
+    }
+    outcome.alert = { send: false, why: 'sgwatch delivery canary: recorded as the heartbeat of its account and region, never alerted' };
+    outcome.steps.remediate = { state: 'skipped', detail: 'sgwatch delivery canary' };
+    logger.info('delivery canary recorded', { eventId: change.eventId, account: change.account, region: change.region, at: change.eventTime });
     return finish(outcome, logger);
   }
 

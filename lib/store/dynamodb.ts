@@ -26,6 +26,8 @@ import {
 } from './keys';
 import { FINDINGS_INDEX, GROUP_INDEX } from './table';
 import { dynamoAuditStore } from './audit-items';
+import { dynamoCanaryStore } from './canary-items';
+import type { CanaryStore } from '../org/canary';
 import { packResult, unpackResult, type Packing } from './item-size';
 
 export interface DynamoStoreOptions {
@@ -103,7 +105,7 @@ class SetOnRecord {
   }
 }
 
-export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & AuditStore {
+export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & AuditStore & CanaryStore {
   const { tableName } = options;
   const defaultLimit = options.defaultLimit ?? 100;
   const base =
@@ -253,6 +255,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & Au
 
   return {
     ...dynamoAuditStore(doc, tableName),
+    ...dynamoCanaryStore(doc, tableName),
     async putIfAbsent(record) {
       const groups = groupsOf(record);
       const mainGroup = record.result.change?.groupId ?? undefined;

@@ -12,6 +12,7 @@
  *   f\x00<severity>\x00<eventTime#id>  → eventId   (findings by severity)
  *   p\x00<eventId>\x00<step>          → ''        (a step claimed and not yet finished)
  *   a\x00<account>\x00<region>         → the last audit snapshot, JSON (lib/audit/report.ts)
+ *   c\x00<account>\x00<region>         → the newest delivery canary, JSON (lib/org/canary.ts)
  * The index keys are written in the same batch as the record and never change
  * (a record's groups and verdict are fixed when it is stored).
  *
@@ -38,6 +39,7 @@ import { ClassicLevel } from 'classic-level';
 import type { AuditSnapshot, AuditStore } from '../audit/report';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import { SeenFilter } from './seen-filter';
+import { byPair, newerBeat, type CanaryBeat, type CanaryStore } from '../org/canary';
 import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
 const SEP = '\x00';
@@ -50,6 +52,9 @@ const claimKey = (eventId: string, step: string): string => `p${SEP}${eventId}${
 const CLAIMS = `p${SEP}`;
 /** The last audit snapshot of an (account, region): one value, rewritten by each audit. */
 const auditKey = (account: string, region: string): string => `a${SEP}${account}${SEP}${region}`;
+/** The newest delivery canary of an (account, region) (lib/org/canary.ts). */
+const canaryKey = (account: string, region: string): string => `c${SEP}${account}${SEP}${region}`;
+const CANARIES = `c${SEP}`;
 const FORMAT_KEY = `m${SEP}format`;
 const FORMAT = 'sgwatch-store 1';
 
@@ -64,6 +69,8 @@ export interface LevelStoreOptions {
 export interface LevelStore extends ChangeStore {
   latestAudit: AuditStore['latestAudit'];
   putAudit: AuditStore['putAudit'];
+  putCanary: CanaryStore['putCanary'];
+  canaries: CanaryStore['canaries'];
   readonly path: string;
   /** Writes what is buffered. */
   flush(): Promise<void>;
@@ -298,6 +305,22 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
       }),
 
     // Through the write buffer like every other key, flushed at once: an audit is kept when it returns.
+    putCanary: (beat) =>
+      serial(async () => {
+        const key = canaryKey(beat.account, beat.region);
+        const raw = read(key);
+        const kept = newerBeat(raw === undefined ? undefined : (JSON.parse(raw) as CanaryBeat), beat);
+        if (kept === beat) pending.set(key, JSON.stringify(beat));
+        await maybeFlush();
+      }),
+
+    canaries: () =>
+      serial(async () => {
+        await flush();
+        const values = await db.values({ gt: CANARIES, lt: prefixEnd(CANARIES) }).all();
+        return values.map((v) => JSON.parse(v) as CanaryBeat).sort(byPair);
+      }),
+
     putAudit: (s) =>
       serial(async () => {
         pending.set(auditKey(s.account, s.region), JSON.stringify(s));

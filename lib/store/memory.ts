@@ -4,13 +4,15 @@
  * database would): for `--store memory` and fast unit tests.
  */
 import type { AuditSnapshot, AuditStore } from '../audit/report';
+import { byPair, newerBeat, type CanaryBeat, type CanaryStore } from '../org/canary';
 import type { ChangeStore, FindingsQuery, HistoryQuery, HistoryRecord, StepName, StepStatus } from '../pipeline/ports';
 import { claimMatches, findingsSeverityOf, groupsOf, historySk, newestFirst, severitiesAtOrAbove, snapshot } from './keys';
 
-export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & AuditStore & { size(): number } {
+export function createMemoryStore(options: { defaultLimit?: number } = {}): ChangeStore & AuditStore & CanaryStore & { size(): number } {
   const defaultLimit = options.defaultLimit ?? 100;
   const records = new Map<string, HistoryRecord>();
   const audits = new Map<string, AuditSnapshot>();
+  const canaries = new Map<string, CanaryBeat>();
 
   function mustGet(eventId: string, what: string): HistoryRecord {
     const record = records.get(eventId);
@@ -36,6 +38,13 @@ export function createMemoryStore(options: { defaultLimit?: number } = {}): Chan
     },
     async putAudit(s) {
       audits.set(`${s.account}#${s.region}`, snapshot(s));
+    },
+    async putCanary(beat) {
+      const key = `${beat.account}#${beat.region}`;
+      canaries.set(key, { ...newerBeat(canaries.get(key), beat) });
+    },
+    async canaries() {
+      return [...canaries.values()].map((b) => ({ ...b })).sort(byPair);
     },
 
     async putIfAbsent(record) {

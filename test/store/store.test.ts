@@ -57,6 +57,18 @@ describe.each(kinds)('%s store', (kind, make) => {
     expect(await store.get(id('missing'))).toBeUndefined();
   });
 
+  it('keeps the newest delivery canary per (account, region), whatever order they arrive in', async () => {
+    const store = make();
+    const acct = kind === 'dynalite' ? '999900000001' : '111122223333';
+    const beat = (region: string, at: string, n: string) => ({ account: acct, region, at, eventId: id(`canary-${n}`) });
+    await store.putCanary!(beat('eu-west-1', '2026-12-07T10:00:00Z', '1'));
+    await store.putCanary!(beat('eu-west-1', '2026-12-07T11:00:00Z', '2'));
+    await store.putCanary!(beat('eu-west-1', '2026-12-07T09:00:00Z', '3')); // late delivery of an older one
+    await store.putCanary!(beat('us-east-1', '2026-12-07T08:00:00Z', '4'));
+    const mine = (await store.canaries!()).filter((b) => b.account === acct);
+    expect(mine).toEqual([beat('eu-west-1', '2026-12-07T11:00:00Z', '2'), beat('us-east-1', '2026-12-07T08:00:00Z', '4')]);
+  });
+
   it('history of a group is newest first, honours since and limit, and excludes other groups', async () => {
     const store = make();
     const times = ['2024-05-01T10:00:00Z', '2024-05-03T10:00:00Z', '2024-05-02T10:00:00Z'];
