@@ -58,13 +58,7 @@ function auditScheduleProblems(value) {
   return RATE.test(v) || CRON.test(v) ? [] : [`parameter auditSchedule is ${JSON.stringify(v)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`];
 }
 
-/** `orgId`: '' (one account) or an AWS Organization id, o- and 10 to 32 lower-case letters or digits. */
-function orgIdProblems(value) {
-  if (value === undefined || value === null || String(value) === '') return [];
-  return /^o-[a-z0-9]{10,32}$/.test(String(value)) ? [] : [`parameter orgId is ${JSON.stringify(String(value))}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty for one account`];
-}
-
-function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSchedule, orgId) {
+function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSchedule) {
   const config = loadTsModule(serviceDir, 'lib/pipeline/config.ts');
   const env = {};
   for (const [name, value] of Object.entries(environment || {})) {
@@ -83,7 +77,6 @@ function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSc
   }
   problems.push(...watchedVpcProblems(watchedVpcs));
   problems.push(...auditScheduleProblems(auditSchedule));
-  problems.push(...orgIdProblems(orgId));
   if (policyFile !== undefined) {
     const compiled = compilePolicy(serviceDir, path.resolve(serviceDir, policyFile), policyFile);
     if (compiled.error) problems.push(`parameter policyFile: ${compiled.error}`);
@@ -131,7 +124,7 @@ class SgwatchPackageChecks {
     const sls = this.serverless;
     const serviceDir = serverlessDir(sls);
     const custom = (sls.service.custom && sls.service.custom.sgwatch) || {};
-    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs, custom.auditSchedule, custom.orgId);
+    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs, custom.auditSchedule);
     if (problems.length > 0) {
       throw new sls.classes.Error(`sgwatch: invalid stage parameters (serverless.yml params or --param):\n  ${problems.join('\n  ')}`);
     }

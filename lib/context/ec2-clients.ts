@@ -27,6 +27,11 @@ export interface Ec2ContextClientOptions {
   clientForRegion?: (region: string) => EC2Client;
   /** The account whose groups the credentials can see; a change in another account is not looked up. */
   accountId?: string;
+  /**
+   * Organisation-wide: the client for the change's own account (its member role assumed,
+   * lib/org/member-clients.ts). Given, a change in any account is looked up and remediated there.
+   */
+  clientForChange?: (change: { account: string; region: string; eventId?: string }) => EC2Client;
 }
 
 /** One EC2 client per region, made on first use (the SDK retries throttling up to 5 attempts). */
@@ -40,9 +45,13 @@ export function regionalEc2Clients(): (region: string) => EC2Client {
 }
 
 /** A function giving the client for a change's account and region; it throws when it must not look. */
-export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Pick<Change, 'account' | 'region'>) => Promise<EC2Client> {
+export function ec2ClientPicker(opts: Ec2ContextClientOptions = {}): (change: Pick<Change, 'account' | 'region'> & { eventId?: string }) => Promise<EC2Client> {
   const clientFor = opts.clientForRegion ?? regionalEc2Clients();
   return async (change) => {
+    if (opts.clientForChange) {
+      if (!REGION.test(change.region)) throw new Error(`the change's region ${JSON.stringify(change.region)} is not an AWS region name`);
+      return opts.clientForChange(change);
+    }
     if (opts.accountId && change.account !== opts.accountId) {
       throw new Error(`the change is in account ${change.account}; these credentials see account ${opts.accountId}`);
     }

@@ -4,6 +4,7 @@
  * it holds and what is expected; nothing here is secret (the Slack webhook is
  * referenced by its SSM parameter NAME only).
  */
+import { MEMBER_ROLE_NAME } from '../org/member-template';
 import { SEVERITIES, type RemediationMode, type Severity } from '../model';
 import { isSeverity } from '../policy/severity';
 
@@ -36,6 +37,8 @@ export interface HandlerConfig extends PipelineConfig {
   slackWebhookParameter?: string;
   /** For messages only: the bundled policy's file name. */
   policyFile: string;
+  /** Organisation-wide: the AWS Organization id; changes of member accounts are looked up and remediated through their sgwatch-member role. */
+  orgId?: string;
 }
 
 export class ConfigError extends Error {
@@ -111,7 +114,8 @@ export function ssmParameterArnPath(name: string): string {
   return `/${name.replace(/^\//, '')}`;
 }
 
-const ARN = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(role|assumed-role)\/\S+$/;
+/** A role ARN; `*` as the account names a role in every account (the organisation-wide member role). */
+const ARN = /^arn:aws[a-z-]*:(iam|sts)::(?:\d{12}|\*):(role|assumed-role)\/\S+$/;
 /** An SNS topic ARN, standard or FIFO (any partition): what ALERT_TOPIC_ARN and the SNS notifier accept. */
 export const TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
 /**
@@ -128,6 +132,7 @@ export const STAGE_PARAMETERS: Readonly<Record<string, string>> = {
   POLICY_FILE: 'policyFile',
   SGWATCH_STORE: 'storeKind',
   CONSOLE_ALERTS: 'consoleAlerts',
+  ORG_ID: 'orgId',
 };
 
 /**
@@ -160,8 +165,13 @@ export function parseHandlerConfig(env: Env = process.env, label: (variable: str
   if (mode === 'enforce' && selfRoleArns.length === 0) {
     problems.push(`${label('REMEDIATION_MODE')} is enforce but ${label('SELF_ROLE_ARNS')} is empty; sgwatch must know its own role to recognise its own revokes (loop guard)`);
   }
+  const orgId = (env.ORG_ID ?? '').trim() || undefined;
+  if (orgId && !/^o-[a-z0-9]{10,32}$/.test(orgId)) problems.push(`${label('ORG_ID')} is ${quote(orgId)}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty`);
+  // Organisation-wide, sgwatch also acts through the member role of every account: its revokes are its own (loop guard).
+  if (orgId && selfRoleArns[0]) selfRoleArns.push(`arn:${selfRoleArns[0].split(':')[1]}:iam::*:role/${MEMBER_ROLE_NAME}`);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
+    ...(orgId ? { orgId } : {}),
     store,
     tableName,
     dynamodbEndpoint,

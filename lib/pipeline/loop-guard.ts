@@ -42,10 +42,14 @@ interface RoleId {
   name: string;
 }
 
-/** `arn:aws:iam::ACCT:role/path/NAME` or `arn:aws:sts::ACCT:assumed-role/NAME/SESSION` → account + role name. */
+/**
+ * `arn:aws:iam::ACCT:role/path/NAME` or `arn:aws:sts::ACCT:assumed-role/NAME/SESSION` → account + role name.
+ * One of sgwatch's own roles may name the account `*`: the role of that name in every account
+ * (organisation-wide, the `sgwatch-member` role the central Lambda acts through).
+ */
 export function roleIdentity(arn: string | undefined): RoleId | undefined {
   if (!arn) return undefined;
-  const m = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}):(role|assumed-role)\/(.+)$/.exec(arn.trim());
+  const m = /^arn:(aws[a-z-]*):(iam|sts)::(\d{12}|\*):(role|assumed-role)\/(.+)$/.exec(arn.trim());
   if (!m) return undefined;
   const [, partition, service, account, kind, rest] = m;
   const parts = rest.split('/');
@@ -61,7 +65,8 @@ export function isSelfActor(actor: Actor | undefined, selfRoleArns: readonly str
   const selves = selfRoleArns.map(roleIdentity).filter((r): r is RoleId => r !== undefined);
   for (const candidate of [actor.roleArn, actor.arn]) {
     const id = roleIdentity(candidate);
-    if (id && selves.some((s) => s.partitionAccount === id.partitionAccount && s.name === id.name)) return true;
+    const anyAccount = id ? `${id.partitionAccount.split(':')[0]}:*` : '';
+    if (id && !id.partitionAccount.endsWith(':*') && selves.some((s) => (s.partitionAccount === id.partitionAccount || s.partitionAccount === anyAccount) && s.name === id.name)) return true;
     if (candidate && selfRoleArns.includes(candidate)) return true;
   }
   return false;

@@ -14,6 +14,7 @@ import { createEc2RuleDirectionResolver } from '../context/ec2-rule-directions';
 import { createEc2GroupNameResolver } from '../context/ec2-group-names';
 import { createEc2Inventory } from '../context/ec2-inventory';
 import { createEc2Remediator } from '../remediate/ec2';
+import { memberEc2Clients } from '../org/member-clients';
 
 export interface Ec2Wiring {
   /** The EC2 look-ups (read-only); the group-name cache lives as long as this object. */
@@ -21,9 +22,15 @@ export interface Ec2Wiring {
   remediator: Remediator;
 }
 
-export function wireEc2(opts: { accountId?: string } = {}): Ec2Wiring {
+export function wireEc2(opts: { accountId?: string; partition?: string; memberRoles?: boolean } = {}): Ec2Wiring {
   const clientForRegion = regionalEc2Clients();
-  const account = opts.accountId ? { accountId: opts.accountId } : {};
+  // Organisation-wide: a change of a member account is looked up and remediated there, through its sgwatch-member role.
+  const account =
+    opts.memberRoles && opts.accountId
+      ? { clientForChange: memberEc2Clients({ homeAccount: opts.accountId, partition: opts.partition, ownClient: clientForRegion }) }
+      : opts.accountId
+        ? { accountId: opts.accountId }
+        : {};
   // Exposure, tag exceptions, prefix-list entries: answers reused for 60 s (about one invocation).
   const inventory = createEc2Inventory({ clientForRegion, ...account });
   return {

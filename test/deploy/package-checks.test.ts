@@ -15,7 +15,7 @@ import { parseHandlerConfig, parseSsmParameterName, ssmParameterArnPath } from '
 const root = join(__dirname, '..', '..');
 type Plugin = {
   new (sls: unknown): { configurationVariablesSources: { sgwatch: { resolve(a: { address: string; resolveVariable(v: string): Promise<unknown> }): Promise<{ value: string }> } } };
-  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string, orgId?: string): string[];
+  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string): string[];
   removeStagingFolders(names: string[], pid?: number, dir?: string): void;
 };
 const plugin = createRequire(join(root, 'package.json'))('./scripts/serverless-sgwatch.js') as Plugin;
@@ -59,9 +59,9 @@ describe('stage parameter checks', () => {
   });
 
   it('orgId is empty (one account) or an AWS Organization id', () => {
-    for (const ok of ['', 'o-abcdefghij', 'o-0123456789abcdefghijklmnopqrstuv']) expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, ok)).toEqual([]);
+    for (const ok of ['', 'o-abcdefghij', 'o-0123456789abcdefghijklmnopqrstuv']) expect(plugin.stageProblems(root, devEnvironment({ ORG_ID: ok }))).toEqual([]);
     for (const bad of ['abcdefghij', 'o-ABCDEFGHIJ', 'o-short', 'r-abcd1234567']) {
-      expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, bad)).toEqual([`parameter orgId is ${JSON.stringify(bad)}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty for one account`]);
+      expect(plugin.stageProblems(root, devEnvironment({ ORG_ID: bad }))).toEqual([`parameter orgId is ${JSON.stringify(bad)}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty`]);
     }
   });
 

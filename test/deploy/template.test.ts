@@ -148,6 +148,14 @@ describe('packaged template', () => {
     expect(resources.OrgChangeRulePermission.Properties).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': ['OrgChangeRule', 'Arn'] } });
     expect(template.Outputs.OrgBusArn).toEqual({ Condition: 'OrgDeployment', Value: { 'Fn::GetAtt': ['OrgBus', 'Arn'] } });
     expect(template.Outputs.CentralRoleArn.Value).toEqual({ 'Fn::GetAtt': ['IamRoleLambdaExecution', 'Arn'] });
+    // onChange acts in a member account through that account's sgwatch-member role only, inside the Organization.
+    expect(resources.AssumeMemberRoles.Condition).toBe('OrgDeployment');
+    expect(resources.AssumeMemberRoles.Properties.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }]);
+    expect(resources.AssumeMemberRoles.Properties.PolicyDocument.Statement).toEqual([
+      { Sid: 'AssumeMemberRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sgwatch-member' }, Condition: { StringEquals: { 'aws:ResourceOrgID': ORG_ID } } },
+    ]);
+    expect(resources.OnChangeLambdaFunction.Properties.Environment.Variables.ORG_ID).toBe(ORG_ID);
+    expect(JSON.stringify(resources.AuditRole.Properties.Policies)).not.toContain('sts:');
   });
 
   it('the table is on-demand with PITR, TTL on expiresAt, SSE, and the keys of lib/store/table.json', () => {

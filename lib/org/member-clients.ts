@@ -1,0 +1,91 @@
+/**
+ * EC2 clients for the account a change happened in (organisation-wide): for
+ * the central stack's own account, its own credentials; for a member account
+ * A, the role `arn:<partition>:iam::A:role/sgwatch-member` assumed through
+ * STS (the member template creates it, trusting only the central Lambda's
+ * role). Credentials are kept per account until 5 minutes before they expire,
+ * so one AssumeRole serves a busy account for most of an hour; the session
+ * is named `sgwatch-<eventId>` of the event that needed it, so the member's
+ * CloudTrail ties each session to the change it was for.
+ *
+ * A role that cannot be assumed is an error naming the account and the role:
+ * the look-up or the revoke that needed it fails with that message (the record
+ * is kept, exposure is unknown with the reason, the revoke is reported failed),
+ * and it is tried again on a later event, never cached.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { ACCOUNT_ID } from '../aws-ids';
+import { MEMBER_ROLE_NAME } from './member-template';
+
+/** Credentials are renewed this long before they expire. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+export interface MemberClientOptions {
+  /** The central stack's own account: changes there use the function's own credentials. */
+  homeAccount: string;
+  /** The partition of the role ARNs (aws, aws-us-gov, aws-cn). */
+  partition?: string;
+  roleName?: string;
+  /** STS (tests give a mocked one); default: a client in the change's region. */
+  sts?: STSClient;
+  /** The home account's EC2 client for a region (the function's own credentials). */
+  ownClient: (region: string) => EC2Client;
+  now?: () => number;
+}
+
+export type ChangeScope = { account: string; region: string; eventId?: string };
+
+/** The role sgwatch assumes in an account. */
+export const memberRoleArn = (account: string, partition = 'aws', roleName = MEMBER_ROLE_NAME): string => `arn:${partition}:iam::${account}:role/${roleName}`;
+
+/** A session name AWS accepts (2–64 of [\w+=,.@-]). */
+const sessionName = (eventId: string | undefined): string => `sgwatch-${(eventId ?? 'lookup').replace(/[^\w+=,.@-]/g, '-')}`.slice(0, 64);
+
+export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScope) => EC2Client {
+  const now = opts.now ?? Date.now;
+  const creds = new Map<string, { value: Promise<AwsCredentialIdentity>; expires: number }>();
+  const clients = new Map<string, EC2Client>();
+  const stsFor = new Map<string, STSClient>();
+  const lastEvent = new Map<string, string | undefined>();
+
+  const assume = async (account: string, region: string, eventId: string | undefined): Promise<AwsCredentialIdentity> => {
+    const cached = creds.get(account);
+    if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.value;
+    const roleArn = memberRoleArn(account, opts.partition, opts.roleName);
+    const sts = opts.sts ?? stsFor.get(region) ?? stsFor.set(region, new STSClient({ region, maxAttempts: 3 })).get(region)!;
+    const value = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName(eventId), DurationSeconds: 3600 })).then(
+      (out) => {
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`account ${account}: AssumeRole of ${roleArn} returned no credentials`);
+        const expiration = c.Expiration ? new Date(c.Expiration) : new Date(now() + 3600_000);
+        creds.set(account, { value, expires: expiration.getTime() });
+        return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration };
+      },
+      (err: unknown) => {
+        creds.delete(account); // never cache a failure: the next event tries again
+        const e = err as { name?: string; message?: string };
+        throw new Error(`account ${account} is misconfigured for sgwatch: cannot assume ${roleArn} (${e.name ?? 'Error'}: ${e.message ?? String(err)}); deploy the member template there, or check its CentralRoleArn and OrgId`);
+      },
+    );
+    // Until it settles, concurrent look-ups of the same account share this one AssumeRole.
+    creds.set(account, { value, expires: Number.POSITIVE_INFINITY });
+    return value;
+  };
+
+  return (change) => {
+    if (change.account === opts.homeAccount) return opts.ownClient(change.region);
+    if (!ACCOUNT_ID.test(change.account)) throw new Error(`the change's account ${JSON.stringify(change.account)} is not an AWS account id`);
+    const key = `${change.account}/${change.region}`;
+    // The event that asks names the session, when credentials have to be (re)assumed.
+    lastEvent.set(change.account, change.eventId);
+    let client = clients.get(key);
+    if (!client) {
+      const { account, region } = change;
+      client = new EC2Client({ region, maxAttempts: 5, credentials: () => assume(account, region, lastEvent.get(account)) });
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
