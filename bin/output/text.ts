@@ -70,7 +70,26 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string, width?: n
   const label = v.outcome === 'violation' ? v.severity.toUpperCase() : v.outcome;
   const head: Part = { text: pad(label, 11), paint, drop: 0 };
   if (v.outcome === 'invalid') return `${paint(head.text)} ${wrapWords(safe(r.error ?? r.source), width, 12)}`;
+  const { time, eventName, subject, actor, mainParts, extras, action, source } = recordParts(r, p, pipelineNote);
 
+  const present = (...parts: Array<Part | undefined>): Part[] => parts.filter((x): x is Part => x !== undefined);
+  const whole = present(head, time, { text: pad(eventName, 30), drop: 4 }, subject, actor, ...mainParts, ...extras, action, source);
+  if (fits(whole, width)) return fitLine(whole, undefined);
+
+  // Narrow: what and where first, then the action, then the source, time and actor.
+  // Without a finding, the event name follows the subject on the first line, and goes to the third when the subject needs the room.
+  const first = present(head, subject, ...(mainParts.length ? mainParts : [{ text: eventName, drop: 3 }]));
+  const lines = [fitLine(first, width)];
+  const nameShown = !mainParts.length && lines[0].endsWith(eventName);
+  const indent = ' '.repeat(INDENT);
+  if (action) lines.push(indent + fitLine([action], width, INDENT));
+  lines.push(indent + fitLine(present(source, time, nameShown ? undefined : { text: eventName, drop: 4 }, actor, ...extras), width, INDENT));
+  return lines.join('\n');
+}
+
+/** The parts of a record's text, each with how it gives way when the line is short (lib/terminal/fit.ts). */
+function recordParts(r: Result, p: Palette, pipelineNote: string | undefined) {
+  const v = r.verdict;
   const meta = r.change ?? r.ignored;
   const dateTime = meta?.eventTime ? safe(meta.eventTime.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')) : '?';
   const time: Part = { text: dateTime, paint: p.dim, drop: 3, shorten: (room) => (dateTime.length > 11 && room >= 8 ? dateTime.slice(11) : undefined) };
@@ -116,17 +135,5 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string, width?: n
   // Shortened (whole folders off the left) before the event name, time and actor go; never left out.
   const source: Part = { text: sourceText, paint: p.dim, drop: 4.5, keep: elidePath(sourceText, 0) ?? sourceText, shorten: (room) => elidePath(sourceText, room) };
 
-  const present = (...parts: Array<Part | undefined>): Part[] => parts.filter((x): x is Part => x !== undefined);
-  const whole = present(head, time, { text: pad(eventName, 30), drop: 4 }, subject, actor, ...mainParts, ...extras, action, source);
-  if (fits(whole, width)) return fitLine(whole, undefined);
-
-  // Narrow: what and where first, then the action, then the source, time and actor.
-  // Without a finding, the event name follows the subject on the first line, and goes to the third when the subject needs the room.
-  const first = present(head, subject, ...(mainParts.length ? mainParts : [{ text: eventName, drop: 3 }]));
-  const lines = [fitLine(first, width)];
-  const nameShown = !mainParts.length && lines[0].endsWith(eventName);
-  const indent = ' '.repeat(INDENT);
-  if (action) lines.push(indent + fitLine([action], width, INDENT));
-  lines.push(indent + fitLine(present(source, time, nameShown ? undefined : { text: eventName, drop: 4 }, actor, ...extras), width, INDENT));
-  return lines.join('\n');
+  return { time, eventName, subject, actor, mainParts, extras, action, source };
 }
