@@ -114,7 +114,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
   const beside = flags.describe || flags.inventoryFiles === false ? [] : inventoryFilesBeside(paths);
   paths = paths.filter((p) => !(INVENTORY_FILE.test(p) && fs.statSync(p).isFile()));
   const inventoryFiles = [...(flags.inventory ?? []), ...beside.filter((f) => !flags.inventory?.includes(f))];
-  const inventoryContext = inventoryFiles.length ? await loadInventoryContext(inventoryFiles, flags.describe) : undefined;
+  const inventoryContext = inventoryFiles.length ? await loadInventoryContext(inventoryFiles, flags.describe, beside) : undefined;
   const pipeline = await openLocalPipeline(flags, mode, { describe: flags.describe });
   const context = inventoryContext ?? pipeline.context;
   const onNote = (note: string) => process.stderr.write(`sgwatch: ${note}\n`);
@@ -306,7 +306,7 @@ async function s3Reader(flags: ReplayFlags, window: { since?: string; until?: st
   return (url) => trailObjects(client, url, { window, concurrency, maxObjectBytes: maxObjectBytes ?? MAX_INPUT_BYTES });
 }
 
-async function loadInventoryContext(files: string[], describe: boolean | undefined) {
+async function loadInventoryContext(files: string[], describe: boolean | undefined, beside: readonly string[] = []) {
   if (describe) throw new UserError('--inventory and --describe both answer the look-ups; give one of them');
   const { loadInventoryData, inventoryFromData, InventoryFileError } = await import('../../lib/context/inventory-file');
   const { inventoryGroupNames, inventoryRuleDirections } = await import('../../lib/context/inventory-resolvers');
@@ -319,7 +319,11 @@ async function loadInventoryContext(files: string[], describe: boolean | undefin
     if (rulesOnly) return { directions: inventoryRuleDirections(inventory) };
     return { directions: inventoryRuleDirections(inventory), groupNames: inventoryGroupNames(inventory), inventory };
   } catch (err) {
-    if (err instanceof InventoryFileError) throw new UserError(`--inventory ${err.message}`);
+    if (err instanceof InventoryFileError) {
+      // A file found beside the records, not named by --inventory: say where it came from and how to leave it out.
+      if (beside.includes(err.file)) throw new UserError(`inventory beside the records ${err.message} (rename it, or --no-inventory-files leaves it out)`);
+      throw new UserError(`--inventory ${err.message}`);
+    }
     throw err;
   }
 }

@@ -54,6 +54,19 @@ describe('sgwatch replay', () => {
     expect(both.stdout).toMatch(/^1 event: compliant 1$/m);
   });
 
+  it('a bad *.inventory.json beside the records is an error about that file (exit 2) that says how to leave it out', async () => {
+    const dir = fs.mkdtempSync(path.join(work, 'bad-beside-'));
+    fs.copyFileSync(path.join(events, 'authorize', 'ssh-open-to-world.json'), path.join(dir, 'ssh.json'));
+    fs.writeFileSync(path.join(dir, 'x.inventory.json'), '{"nope": 1}');
+    const run = await runCli(['replay', dir, '--store', 'memory'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`sgwatch: inventory beside the records ${path.join(dir, 'x.inventory.json')}: none of SecurityGroups`);
+    expect(run.stderr).toContain('--no-inventory-files leaves it out');
+    const without = await runCli(['replay', dir, '--store', 'memory', '--no-inventory-files'], { cwd: dir });
+    expect(without.code).toBe(0);
+    expect(without.stdout).toMatch(/^1 event: violation 1$/m);
+  });
+
   it('the summary counts events, not records: one event in three files is one violation and one planned revoke, on a re-run too', async () => {
     const dir = fs.mkdtempSync(path.join(work, 'same-event-'));
     for (const name of ['a.json', 'b.json', 'c.json']) fs.copyFileSync(path.join(events, 'authorize', 'ssh-open-to-world.json'), path.join(dir, name));
