@@ -21,6 +21,12 @@ export interface PipelineConfig {
   retentionDays: number;
   /** How long a claimed step is held before another invocation may take it over (default 45 s; keep it above the function timeout). */
   stepLeaseSeconds?: number;
+  /**
+   * Organisation-wide allow-list (ORG_ACCOUNTS, with the stack's own account): a change of any
+   * other account is kept but never looked up or remediated, and alerted once per account.
+   * Absent: every account the bus lets in.
+   */
+  allowedAccounts?: readonly string[];
 }
 
 export interface HandlerConfig extends PipelineConfig {
@@ -133,6 +139,7 @@ export const STAGE_PARAMETERS: Readonly<Record<string, string>> = {
   SGWATCH_STORE: 'storeKind',
   CONSOLE_ALERTS: 'consoleAlerts',
   ORG_ID: 'orgId',
+  ORG_ACCOUNTS: 'orgAccounts',
 };
 
 /**
@@ -165,6 +172,10 @@ export function parseHandlerConfig(env: Env = process.env, label: (variable: str
   if (mode === 'enforce' && selfRoleArns.length === 0) {
     problems.push(`${label('REMEDIATION_MODE')} is enforce but ${label('SELF_ROLE_ARNS')} is empty; sgwatch must know its own role to recognise its own revokes (loop guard)`);
   }
+  const orgAccounts = (env.ORG_ACCOUNTS ?? '').split(/[\s,]+/).filter(Boolean);
+  for (const a of orgAccounts) if (!/^\d{12}$/.test(a)) problems.push(`${label('ORG_ACCOUNTS')} holds ${quote(a)}; expected 12-digit AWS account ids separated by commas, or empty`);
+  const home = selfRoleArns[0]?.split(':')[4];
+  const allowedAccounts = orgAccounts.length ? [...new Set([...orgAccounts, ...(home && home !== '*' ? [home] : [])])] : undefined;
   const orgId = (env.ORG_ID ?? '').trim() || undefined;
   if (orgId && !/^o-[a-z0-9]{10,32}$/.test(orgId)) problems.push(`${label('ORG_ID')} is ${quote(orgId)}; expected an AWS Organization id (o- and 10 to 32 lower-case letters or digits), or empty`);
   // Organisation-wide, sgwatch also acts through the member role of every account: its revokes are its own (loop guard).
@@ -172,6 +183,7 @@ export function parseHandlerConfig(env: Env = process.env, label: (variable: str
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     ...(orgId ? { orgId } : {}),
+    ...(allowedAccounts ? { allowedAccounts } : {}),
     store,
     tableName,
     dynamodbEndpoint,

@@ -80,6 +80,11 @@ export interface HistoryRecord {
   remediation?: RemediationOutcome;
   /** Links between related records, e.g. a change and sgwatch's own revoke of it. */
   links?: { remediatedBy?: string; remediationOf?: string };
+  /**
+   * Not a change of its own but a marker: `unknown-account`, the one alert per account outside the
+   * allow-list (its result is that account's first change). Markers are in no index.
+   */
+  marker?: 'unknown-account';
   storedAt: string;
   /** Retention: epoch seconds after which DynamoDB TTL may delete the record. */
   expiresAt?: number;
@@ -133,7 +138,7 @@ export interface Alert {
   /** What sgwatch did or planned about the offending rules. */
   remediation?: RemediationOutcome;
   /** Why this alert is sent: a violation, a denied attempt, or a remediation failure. */
-  reason: 'violation' | 'denied-change-attempt' | 'remediation-failed';
+  reason: 'violation' | 'denied-change-attempt' | 'remediation-failed' | 'unknown-account';
 }
 
 export interface Notifier {

@@ -139,6 +139,13 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     return finish(outcome, logger);
   }
 
+  // Organisation-wide: an account outside the allow-list is kept, never remediated, and alerted once.
+  if (config.allowedAccounts && !config.allowedAccounts.includes(change.account)) {
+    await refuseAccount(change, deps, outcome, fresh);
+    logger.warn('change from an account outside the allow-list', { eventId: change.eventId, account: change.account });
+    return finish(outcome, logger);
+  }
+
   // A member account's delivery canary (lib/org/canary.ts): its heartbeat, never alerted or remediated.
   if (isCanary(change)) {
     try {
@@ -202,6 +209,28 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
     steps: Object.fromEntries(Object.entries(outcome.steps).map(([k, v]) => [k, v?.alreadyDone ? 'already-done' : v?.state])),
   });
   return finish(outcome, logger);
+}
+
+/**
+ * A change from an account the allow-list does not hold: nothing is revoked there, and one alert
+ * per account says so. The alert is claimed on a marker record (`unknown-account#<account>`,
+ * holding the first such change), so redeliveries and later changes of that account send none.
+ */
+async function refuseAccount(change: Change, deps: PipelineDeps, outcome: PipelineOutcome, fresh: HistoryRecord): Promise<void> {
+  const detail = `account ${change.account} is not in the allow-list (orgAccounts): never looked up or remediated`;
+  outcome.steps.remediate = { state: 'skipped', detail };
+  // The marker holds the first such change (its result names the event); the change's own record is kept as usual.
+  const { record: marker } = await deps.store.putIfAbsent({ ...fresh, eventId: `unknown-account#${change.account}`, steps: {}, marker: 'unknown-account' });
+  const ctx: StepContext = { store: deps.store, record: marker, now: deps.clock ?? (() => new Date()), leaseSeconds: deps.config.stepLeaseSeconds ?? DEFAULT_LEASE_SECONDS };
+  const channels = CHANNELS.filter((k) => deps.notifiers[k]);
+  const alert: Alert = { record: marker, remediation: undefined, reason: 'unknown-account' };
+  const runs = await Promise.all(channels.map((k) => runStep(ctx, notifyStep(k), async () => (await deps.notifiers[k]!.send(alert), {}))));
+  const sent = runs.some((r) => r.report.state === 'done' && !r.report.alreadyDone);
+  outcome.alert = sent ? { send: true, reason: 'unknown-account' } : { send: false, why: `${detail}; alerted once already (unknown-account#${change.account})` };
+  channels.forEach((k, i) => {
+    outcome.steps[notifyStep(k)] = runs[i].report;
+    if (runs[i].failure) outcome.failures.push(runs[i].failure!);
+  });
 }
 
 function finish(outcome: PipelineOutcome, logger: PipelineLogger): PipelineOutcome {

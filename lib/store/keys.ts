@@ -28,7 +28,8 @@ function eventTimeOf(record: HistoryRecord): string {
  */
 export function groupsOf(record: HistoryRecord): string[] {
   const change = record.result.change;
-  if (!change) return [];
+  // A marker (one alert per unknown account) is not a change of its own: in no group's history.
+  if (!change || record.marker) return [];
   const groups = new Set<string>();
   if (change.groupId) groups.add(change.groupId);
   for (const g of change.groupIds ?? []) if (g) groups.add(g);
@@ -39,7 +40,7 @@ export function groupsOf(record: HistoryRecord): string[] {
 
 /** The severity under which the record appears in the findings index, or undefined (not indexed). */
 export function findingsSeverityOf(record: HistoryRecord): Severity | undefined {
-  if (record.result.verdict.findings.length === 0) return undefined;
+  if (record.marker || record.result.verdict.findings.length === 0) return undefined;
   const s = record.result.verdict.severity;
   return s === 'none' ? undefined : s;
 }

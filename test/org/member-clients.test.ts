@@ -13,6 +13,8 @@ import { memberEc2Clients, memberRoleArn } from '../../lib/org/member-clients';
 import { ec2ClientPicker } from '../../lib/context/ec2-clients';
 import { isSelfActor } from '../../lib/pipeline/loop-guard';
 import { parseHandlerConfig } from '../../lib/pipeline/config';
+import { buildSlackMessage } from '../../lib/alerts/slack';
+import { recordOf, violation } from '../pipeline/builders';
 
 const sts = mockClient(STSClient);
 let clock = Date.parse('2026-12-07T10:00:00Z');
@@ -83,4 +85,19 @@ describe('member clients', () => {
     expect(isSelfActor(revoker, parseHandlerConfig(env).selfRoleArns)).toBe(false);
     expect(() => parseHandlerConfig({ ...env, ORG_ID: 'org-1' })).toThrow('ORG_ID is "org-1"');
   });
+
+  it("ORG_ACCOUNTS: 12-digit ids, with the stack's own account always in; a bad id names the variable", () => {
+    const env = { TABLE_NAME: 't', SELF_ROLE_ARNS: 'arn:aws:iam::111122223333:role/sgwatch-dev-us-east-1-lambdaRole' };
+    expect(parseHandlerConfig({ ...env, ORG_ACCOUNTS: '444455556666, 555566667777' }).allowedAccounts).toEqual(['444455556666', '555566667777', '111122223333']);
+    expect(parseHandlerConfig(env).allowedAccounts).toBeUndefined();
+    expect(() => parseHandlerConfig({ ...env, ORG_ACCOUNTS: '4444-5555' })).toThrow('ORG_ACCOUNTS holds "4444-5555"; expected 12-digit AWS account ids');
+  });
+
+  it('the one alert about an unknown account says so in its header and its push text', () => {
+    const result = violation({ eventId: 'e-x', account: '999988887777' });
+    const message = buildSlackMessage({ record: recordOf(result), remediation: undefined, reason: 'unknown-account' });
+    expect(JSON.stringify(message.blocks[0])).toContain('events from an account outside the allow-list (orgAccounts)');
+    expect(message.text).toContain('999988887777');
+  });
 });
+

@@ -309,3 +309,36 @@ describe('runPipeline decisions (memory store)', () => {
     expect(sns.sent[0].reason).toBe('remediation-failed');
   });
 });
+
+describe('the allow-list of accounts (organisation-wide, orgAccounts)', () => {
+  const OTHER = '999988887777';
+  it('a change of an account outside it is kept, never remediated, and alerted once per account; the allowed ones run as usual', async () => {
+    const allow = { allowedAccounts: [ACCOUNT, '444455556666'] };
+    const first = violation({ eventId: uid('unknown-acct'), account: OTHER, groupId: 'sg-0aaa0000000000001' }, { revoke: ['sgr-0aaa'] });
+    const out = await runPipeline(first, deps(allow));
+    expect(out.status).toBe('stored');
+    expect(out.steps.remediate).toEqual({ state: 'skipped', detail: `account ${OTHER} is not in the allow-list (orgAccounts): never looked up or remediated` });
+    expect(remediator.calls).toHaveLength(0);
+    expect(slack.sent.map((a) => a.reason)).toEqual(['unknown-account']);
+    expect(sns.sent).toHaveLength(1);
+    expect(out.alert).toEqual({ send: true, reason: 'unknown-account' });
+    // The change itself is kept, in its group's history; the marker is in no index.
+    expect((await embedded.store.get(first.change.eventId))?.result.change?.account).toBe(OTHER);
+    const history = await embedded.store.history('sg-0aaa0000000000001');
+    expect(history.map((r) => r.eventId)).toContain(first.change.eventId);
+    expect(history.map((r) => r.eventId)).not.toContain(`unknown-account#${OTHER}`);
+    expect((await embedded.store.get(`unknown-account#${OTHER}`))?.marker).toBe('unknown-account');
+
+    // A later change of the same account (and a redelivery): no second alert.
+    const later = await runPipeline(violation({ eventId: uid('unknown-acct-2'), account: OTHER }, { revoke: ['sgr-0bbb'] }), deps(allow));
+    await runPipeline(structuredClone(first), deps(allow));
+    expect(slack.sent).toHaveLength(1);
+    expect(later.alert).toMatchObject({ send: false, why: expect.stringContaining('alerted once already') });
+    expect(remediator.calls).toHaveLength(0);
+
+    // An allowed account runs as before: revoked and alerted.
+    await runPipeline(violation({ eventId: uid('allowed-acct'), account: '444455556666' }, { revoke: ['sgr-0ccc'] }), deps(allow));
+    expect(remediator.calls).toHaveLength(1);
+    expect(slack.sent.map((a) => a.reason)).toEqual(['unknown-account', 'violation']);
+  });
+});
