@@ -98,10 +98,13 @@ export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<
     const source = `eventbridge:${typeof event?.id === 'string' ? event.id : 'unknown'}`;
     // The whole EventBridge event: normalise unwraps it and fills account/region gaps from the envelope.
     const record: unknown = event;
+    // An account outside the allow-list is judged from the event alone: no look-up (no role assumed) there.
+    const account = (event?.detail as { recipientAccountId?: unknown } | undefined)?.recipientAccountId ?? event?.account;
+    const allowed = !d.config.allowedAccounts || (typeof account === 'string' && d.config.allowedAccounts.includes(account));
     const result = await processRecordWithContext(source, record, {
       policy: d.policy,
       mode: d.config.mode,
-      context: d.context,
+      context: allowed ? d.context : undefined,
       onNote: (note, topic) => d.logger.warn(NOTE_MESSAGES[topic], { note }),
     });
     const outcome = await runPipeline(result, d.pipeline);

@@ -122,6 +122,22 @@ const handlerFor = (e: Record<string, string>) => {
   return createHandler(() => buildDeps(e, logger), logger);
 };
 
+describe('onChange handler, organisation-wide allow-list (ORG_ACCOUNTS)', () => {
+  it('a change of an account outside the list: no EC2 call there, no revoke, one alert about the account, the record kept', async () => {
+    const e = await env({ ORG_ID: 'o-abcdefghij', ORG_ACCOUNTS: '444455556666' });
+    const handler = handlerFor(e);
+    const event = privateSshEvent('outside-1');
+    const outside = { ...event, account: '999988887777', detail: { ...(event.detail as Record<string, unknown>), recipientAccountId: '999988887777' } } as CloudTrailEvent;
+    const before = ec2.calls().length;
+    const out = await handler(outside, context);
+    expect(out).toMatchObject({ eventId: 'outside-1', status: 'stored', alert: 'unknown-account' });
+    expect(ec2.calls().length).toBe(before); // judged from the event alone: no look-up, no role assumed
+    expect(sns.commandCalls(PublishCommand).length).toBeGreaterThan(0);
+    const again = await handler({ ...outside, id: 'eb-outside-2', detail: { ...(outside.detail as Record<string, unknown>), eventID: 'outside-2' } } as CloudTrailEvent, context);
+    expect(again).toMatchObject({ eventId: 'outside-2', status: 'stored', alert: 'none' });
+  });
+});
+
 describe('onChange handler', () => {
   it('stores, revokes exactly the offending rule, alerts SNS and Slack once; a redelivery changes nothing', async () => {
     // EC2 still holds the rule as the event recorded it (re-read before the revoke).
