@@ -96,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
       '--inventory <file...>',
       'answer the same look-ups as --describe offline, from files: the JSON output of aws ec2 describe-security-group-rules, describe-security-groups, describe-network-interfaces, describe-managed-prefix-lists, or an sgwatch-inventory snapshot (told apart by content)',
     )
+    .option(
+      '--assume-role-arn <pattern>',
+      "with --describe or enforce: look up (and revoke) in each record's own account through this role, your credentials as the base; {account} is the record's account, e.g. arn:aws:iam::{account}:role/sgwatch-member",
+    )
     .option('--no-inventory-files', 'do not use the *.inventory.json files found beside the records (by default they answer the look-ups, as --inventory would)')
     .action(async (paths: string[], flags: ReplayFlags) => {
       code = await replayCommand(paths, flags);

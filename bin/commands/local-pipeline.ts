@@ -13,6 +13,7 @@ import { DEFAULT_RETENTION_DAYS, TOPIC_ARN } from '../../lib/pipeline/config';
 import type { ContextResolvers } from '../../lib/process';
 import { errorMessage, errorText } from '../../lib/errors/error-text';
 import { applyAwsFlags, type AwsFlags } from './aws-flags';
+import { ROLE_ARN_PATTERN } from '../../lib/org/role-pattern';
 import { UserError } from './errors';
 
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
@@ -28,6 +29,8 @@ export interface StoreFlags {
 }
 
 export interface LocalPipelineFlags extends StoreFlags {
+  /** `arn:aws:iam::{account}:role/NAME`: look-ups and revokes in each record's account through this role. */
+  assumeRoleArn?: string;
   slackWebhook?: string;
   /** Per-post Slack timeout in ms (default 5000); a timed-out post is never retried. */
   slackTimeout?: string;
@@ -174,7 +177,16 @@ export async function openLocalPipeline(flags: LocalPipelineFlags, mode: Remedia
   if (flags.consoleAlerts) notifiers.console = (await import('../../lib/alerts/console')).createConsoleNotifier({ write: (line) => process.stderr.write(line + '\n') });
   const lookUps = Boolean(opts.describe);
   // The EC2 side (and the SDK) is loaded only for --describe or enforce.
-  const ec2 = lookUps || mode === 'enforce' ? (await import('../../lib/wiring/ec2')).wireEc2({ accountId: mode === 'enforce' ? await enforceAccount() : undefined }) : undefined;
+  // --assume-role-arn: each record's look-ups (and revokes) in its own account, through that account's role;
+  // the role is then what limits where a revoke can land, not the caller's account.
+  const assumeRoleArn = flags.assumeRoleArn;
+  if (assumeRoleArn !== undefined && !ROLE_ARN_PATTERN.test(assumeRoleArn)) {
+    throw new UserError(`--assume-role-arn: expected an IAM role ARN with {account} for the account, like arn:aws:iam::{account}:role/sgwatch-member; got ${JSON.stringify(assumeRoleArn)}`);
+  }
+  const ec2 =
+    lookUps || mode === 'enforce'
+      ? (await import('../../lib/wiring/ec2')).wireEc2(assumeRoleArn ? { assumeRoleArn } : { accountId: mode === 'enforce' ? await enforceAccount() : undefined })
+      : undefined;
   const opened = await openStore(flags);
   const config = { mode, minAlertSeverity: flags.minAlertSeverity, selfRoleArns: flags.selfRole ?? [], retentionDays: DEFAULT_RETENTION_DAYS };
   const { composeJudgeAndAct } = await import('../../lib/wiring/judge-and-act');

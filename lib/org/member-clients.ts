@@ -23,8 +23,10 @@ import { MEMBER_ROLE_NAME } from './member-template';
 const RENEW_BEFORE_MS = 5 * 60_000;
 
 export interface MemberClientOptions {
-  /** The central stack's own account: changes there use the function's own credentials. */
-  homeAccount: string;
+  /** The central stack's own account: changes there use the function's own credentials. Absent: every account's role is assumed. */
+  homeAccount?: string;
+  /** The role to assume in an account (default: `sgwatch-member` there); the CLI's --assume-role-arn. */
+  roleArnFor?: (account: string) => string;
   /** The partition of the role ARNs (aws, aws-us-gov, aws-cn). */
   partition?: string;
   roleName?: string;
@@ -53,7 +55,7 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
   const assume = async (account: string, region: string, eventId: string | undefined): Promise<AwsCredentialIdentity> => {
     const cached = creds.get(account);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.value;
-    const roleArn = memberRoleArn(account, opts.partition, opts.roleName);
+    const roleArn = opts.roleArnFor ? opts.roleArnFor(account) : memberRoleArn(account, opts.partition, opts.roleName);
     const sts = opts.sts ?? stsFor.get(region) ?? stsFor.set(region, new STSClient({ region, maxAttempts: 3 })).get(region)!;
     const value = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName(eventId), DurationSeconds: 3600 })).then(
       (out) => {
@@ -75,7 +77,7 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
   };
 
   return (change) => {
-    if (change.account === opts.homeAccount) return opts.ownClient(change.region);
+    if (opts.homeAccount !== undefined && change.account === opts.homeAccount) return opts.ownClient(change.region);
     if (!ACCOUNT_ID.test(change.account)) throw new Error(`the change's account ${JSON.stringify(change.account)} is not an AWS account id`);
     const key = `${change.account}/${change.region}`;
     // The event that asks names the session, when credentials have to be (re)assumed.
@@ -89,3 +91,4 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
     return client;
   };
 }
+

@@ -15,6 +15,7 @@ import { createEc2GroupNameResolver } from '../context/ec2-group-names';
 import { createEc2Inventory } from '../context/ec2-inventory';
 import { createEc2Remediator } from '../remediate/ec2';
 import { memberEc2Clients } from '../org/member-clients';
+import { roleArnFromPattern } from '../org/role-pattern';
 
 export interface Ec2Wiring {
   /** The EC2 look-ups (read-only); the group-name cache lives as long as this object. */
@@ -22,11 +23,13 @@ export interface Ec2Wiring {
   remediator: Remediator;
 }
 
-export function wireEc2(opts: { accountId?: string; partition?: string; memberRoles?: boolean } = {}): Ec2Wiring {
+export function wireEc2(opts: { accountId?: string; partition?: string; memberRoles?: boolean; assumeRoleArn?: string } = {}): Ec2Wiring {
   const clientForRegion = regionalEc2Clients();
-  // Organisation-wide: a change of a member account is looked up and remediated there, through its sgwatch-member role.
-  const account =
-    opts.memberRoles && opts.accountId
+  // Organisation-wide: a change of a member account is looked up and remediated there, through its sgwatch-member role
+  // (the CLI: through the --assume-role-arn pattern in every account, the caller's credentials as the base).
+  const account = opts.assumeRoleArn
+    ? { clientForChange: memberEc2Clients({ roleArnFor: roleArnFromPattern(opts.assumeRoleArn), ownClient: clientForRegion }) }
+    : opts.memberRoles && opts.accountId
       ? { clientForChange: memberEc2Clients({ homeAccount: opts.accountId, partition: opts.partition, ownClient: clientForRegion }) }
       : opts.accountId
         ? { accountId: opts.accountId }

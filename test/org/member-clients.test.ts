@@ -10,6 +10,8 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { memberEc2Clients, memberRoleArn } from '../../lib/org/member-clients';
+import { ROLE_ARN_PATTERN, roleArnFromPattern } from '../../lib/org/role-pattern';
+import { runCli } from '../cli/run-cli';
 import { ec2ClientPicker } from '../../lib/context/ec2-clients';
 import { isSelfActor } from '../../lib/pipeline/loop-guard';
 import { parseHandlerConfig } from '../../lib/pipeline/config';
@@ -98,6 +100,24 @@ describe('member clients', () => {
     const message = buildSlackMessage({ record: recordOf(result), remediation: undefined, reason: 'unknown-account' });
     expect(JSON.stringify(message.blocks[0])).toContain('events from an account outside the allow-list (orgAccounts)');
     expect(message.text).toContain('999988887777');
+  });
+
+  it('the CLI\'s --assume-role-arn: every account, the caller\'s included, through the pattern\'s role', async () => {
+    sts.on(AssumeRoleCommand).resolves(creds(3600_000));
+    const own = (region: string) => new EC2Client({ region });
+    const pick = memberEc2Clients({ roleArnFor: roleArnFromPattern('arn:aws:iam::{account}:role/audit/sgwatch-read'), ownClient: own, sts: new STSClient({ region: 'eu-west-1' }), now: () => clock });
+    await credentialsOf(pick({ account: '111122223333', region: 'eu-west-1', eventId: 'e-1' }));
+    await credentialsOf(pick({ account: '444455556666', region: 'eu-west-1', eventId: 'e-2' }));
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).toEqual(['arn:aws:iam::111122223333:role/audit/sgwatch-read', 'arn:aws:iam::444455556666:role/audit/sgwatch-read']);
+    expect(ROLE_ARN_PATTERN.test('arn:aws:iam::{account}:role/sgwatch-member')).toBe(true);
+    for (const bad of ['arn:aws:iam::123456789012:role/x', 'sgwatch-member', 'arn:aws:iam::{account}:user/x']) expect(ROLE_ARN_PATTERN.test(bad)).toBe(false);
+  });
+
+  it('replay refuses a pattern without {account}, before anything is read (exit 2)', async () => {
+    const run = await runCli(['replay', 'events/authorize/ssh-open-to-world.json', '--store', 'memory', '--describe', '--assume-role-arn', 'arn:aws:iam::123456789012:role/x']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--assume-role-arn: expected an IAM role ARN with {account}');
+    expect(run.stdout).toBe('');
   });
 });
 
