@@ -13,7 +13,7 @@
  * alerting it.
  */
 import type { Change } from '../model';
-import { CANARY_DESCRIPTION_PREFIX } from './member-template';
+import { CANARY_DESCRIPTION_PREFIX } from './names';
 
 /** The last canary seen from one (account, region). */
 export interface CanaryBeat {

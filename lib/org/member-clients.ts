@@ -17,7 +17,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { ACCOUNT_ID } from '../aws-ids';
-import { MEMBER_ROLE_NAME } from './member-template';
+import { MEMBER_ROLE_NAME } from './names';
 
 /** Credentials are renewed this long before they expire. */
 const RENEW_BEFORE_MS = 5 * 60_000;

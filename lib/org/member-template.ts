@@ -29,11 +29,9 @@
  * Pure: returns the template object; scripts/package-member.mts writes it.
  */
 import eventNames from '../pipeline/event-names.json';
+import inventoryActions from '../context/inventory-actions.json';
+import { CANARY_DESCRIPTION_PREFIX, CANARY_GROUP_NAME, MEMBER_ROLE_NAME } from './names';
 
-export const MEMBER_ROLE_NAME = 'sgwatch-member';
-export const CANARY_GROUP_NAME = 'sgwatch-canary';
-/** The description the canary writes: recognised centrally, never alerted as a change. */
-export const CANARY_DESCRIPTION_PREFIX = 'sgwatch canary';
 
 /** sgwatch's event pattern: the security-group calls CloudTrail records (failed calls included). */
 export function sgwatchEventPattern() {
@@ -128,14 +126,7 @@ export function memberTemplate(): Record<string, unknown> {
                   {
                     Sid: 'ReadInventory',
                     Effect: 'Allow',
-                    Action: [
-                      'ec2:DescribeSecurityGroupRules',
-                      'ec2:DescribeSecurityGroups',
-                      'ec2:DescribeNetworkInterfaces',
-                      'ec2:DescribeManagedPrefixLists',
-                      'ec2:GetManagedPrefixListEntries',
-                      'ec2:GetManagedPrefixListAssociations',
-                    ],
+                    Action: [...inventoryActions.actions],
                     Resource: '*',
                   },
                 ],

@@ -4,7 +4,7 @@
  * it holds and what is expected; nothing here is secret (the Slack webhook is
  * referenced by its SSM parameter NAME only).
  */
-import { MEMBER_ROLE_NAME } from '../org/member-template';
+import { MEMBER_ROLE_NAME } from '../org/names';
 import { SEVERITIES, type RemediationMode, type Severity } from '../model';
 import { isSeverity } from '../policy/severity';
 
