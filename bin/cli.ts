@@ -105,11 +105,9 @@ export async function main(argv: string[]): Promise<number> {
       code = await replayCommand(paths, flags);
     });
 
-  const storeOptions = (cmd: Command) =>
+  /** Where a read-only command reads: the embedded store, a DynamoDB endpoint, or the deployed table. */
+  const readStoreOptions = (cmd: Command) =>
     cmd
-      .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
-      .option('--limit <n>', 'at most this many records', '50')
-      .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date')
       .addOption(storeOption())
       .option('--state-dir <dir>', STATE_DIR_HELP)
       .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
@@ -117,6 +115,13 @@ export async function main(argv: string[]): Promise<number> {
       .option('--region <region>', 'read the deployed history table in this region with your AWS credentials (needs --table); default: AWS_REGION or the profile')
       .option('--profile <name>', 'AWS profile for the deployed table, as the aws CLI spells it; default: AWS_PROFILE')
       .option('--no-color', 'no colours');
+  const storeOptions = (cmd: Command) =>
+    readStoreOptions(
+      cmd
+        .addOption(new Option('--format <format>', 'output format (ocsf: one OCSF 1.2.0 Detection Finding per finding; csv: one row per finding, with a header)').choices(['text', 'json', 'ocsf', 'csv']).default('text'))
+        .option('--limit <n>', 'at most this many records', '50')
+        .option('--since <when>', 'only records since: 7d, 12h, 30m, 2w or an ISO date'),
+    );
 
   storeOptions(program.command('history'))
     .description("A group's change history, newest first: time, actor, change, verdict, action.")
@@ -132,19 +137,13 @@ export async function main(argv: string[]): Promise<number> {
       code = await findingsCommand(flags);
     });
 
-  program
-    .command('status')
-    .description('The last delivery canary of every member account and region (organisation-wide), and which went silent: exit 1 when one has sent none for 2 canary periods.')
-    .option('--period <duration>', "the member stacks' CanarySchedule period: 30m, 1h, 1d", '1h')
-    .addOption(new Option('--format <format>', 'json: one line per account and region').choices(['text', 'json']).default('text'))
-    .addOption(storeOption())
-    .option('--state-dir <dir>', STATE_DIR_HELP)
-    .option('--dynamodb-endpoint <url>', 'read from this DynamoDB endpoint instead of the embedded store')
-    .option('--table <name>', 'DynamoDB table name (default sgwatch-changes); with --region or --profile: the deployed table (the stack output ChangesTableName)')
-    .option('--region <region>', 'read the deployed history table in this region with your AWS credentials (needs --table)')
-    .option('--profile <name>', 'AWS profile for the deployed table, as the aws CLI spells it; default: AWS_PROFILE')
-    .option('--no-color', 'no colours')
-    .action(async (flags: StatusFlags) => {
+  readStoreOptions(
+    program
+      .command('status')
+      .description('The last delivery canary of every member account and region (organisation-wide), and which went silent: exit 1 when one has sent none for 2 canary periods.')
+      .option('--period <duration>', "the member stacks' CanarySchedule period: 30m, 1h, 1d", '1h')
+      .addOption(new Option('--format <format>', 'json: one line per account and region').choices(['text', 'json']).default('text')),
+  ).action(async (flags: StatusFlags) => {
       code = await statusCommand(flags);
     });
 

@@ -10,6 +10,7 @@ import { silentPairs } from '../../lib/org/canary';
 import { stripControl } from '../../lib/alerts/escape';
 import { errorText } from '../../lib/errors/error-text';
 import { UserError } from './errors';
+import { durationMs } from './when';
 import { openStore } from './local-pipeline';
 import type { QueryFlags } from './history';
 import { palette, useColor } from '../output/colors';
@@ -20,13 +21,11 @@ export interface StatusFlags extends Omit<QueryFlags, 'format' | 'limit'> {
   period: string;
 }
 
-const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `--period`: 30m, 1h, 6h, 1d. */
+/** `--period`: 30m, 1h, 6h, 1d (the durations of --since). */
 export function parsePeriod(text: string): number {
-  const m = /^(\d+)\s*([mhd])$/.exec(text.trim());
-  if (!m || Number(m[1]) === 0) throw new UserError(`--period: expected the canary schedule's period like 30m, 1h or 1d, got "${text}"`);
-  return Number(m[1]) * UNITS[m[2]];
+  const ms = durationMs(text);
+  if (!ms) throw new UserError(`--period: expected the canary schedule's period like 30m, 1h or 1d, got "${text}"`);
+  return ms;
 }
 
 const age = (ms: number): string => (ms < 3_600_000 ? `${Math.round(ms / 60_000)}m` : ms < 172_800_000 ? `${Math.round(ms / 3_600_000)}h` : `${Math.round(ms / 86_400_000)}d`);
