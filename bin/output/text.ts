@@ -7,7 +7,7 @@ import { stripControl } from '../../lib/alerts/escape';
 import { compareSeverity } from '../../lib/policy/severity';
 import { sourceText } from './json';
 import type { Palette, Paint } from './colors';
-import { elidePath, elideWords, fitLine, fits, wrapWords, type Part } from '../../lib/terminal/fit';
+import { elidePath, elideWords, fitLine, fitParts, fits, wrapWords, type Part } from '../../lib/terminal/fit';
 import { judgedChange } from '../../lib/context/facts';
 import { exposureText } from '../../lib/alerts/describe';
 
@@ -74,13 +74,14 @@ export function textLine(r: Result, p: Palette, pipelineNote?: string, width?: n
 
   const present = (...parts: Array<Part | undefined>): Part[] => parts.filter((x): x is Part => x !== undefined);
   const whole = present(head, time, { text: pad(eventName, 30), drop: 4 }, subject, actor, ...mainParts, ...extras, action, source);
-  if (fits(whole, width)) return fitLine(whole, undefined);
+  if (width === undefined || fits(whole, width)) return fitLine(whole, undefined);
 
   // Narrow: what and where first, then the action, then the source, time and actor.
   // Without a finding, the event name follows the subject on the first line, and goes to the third when the subject needs the room.
-  const first = present(head, subject, ...(mainParts.length ? mainParts : [{ text: eventName, drop: 3 }]));
-  const lines = [fitLine(first, width)];
-  const nameShown = !mainParts.length && lines[0].endsWith(eventName);
+  const namePart: Part = { text: eventName, drop: 3 };
+  const first = fitParts(present(head, subject, ...(mainParts.length ? mainParts : [namePart])), width);
+  const lines = [fitLine(first, undefined)];
+  const nameShown = first.some((part) => part.of === namePart);
   const indent = ' '.repeat(INDENT);
   if (action) lines.push(indent + fitLine([action], width, INDENT));
   lines.push(indent + fitLine(present(source, time, nameShown ? undefined : { text: eventName, drop: 4 }, actor, ...extras), width, INDENT));

@@ -44,34 +44,40 @@ export function fits(parts: readonly Part[], width: number | undefined, indent =
 }
 
 /**
- * The parts joined on one line of at most `width` characters (after `indent`):
- * the part with the highest `drop` is shortened first, or left out when it has
- * no short enough form, then the next. Parts with `drop: 0` are always kept,
- * so a line of only those may still be longer than the width.
+ * The parts that fit on one line of at most `width` characters (after
+ * `indent`), each as it is shown: the part with the highest `drop` is
+ * shortened first, or left out when it has no short enough form, then the
+ * next. Parts with `drop: 0` are always kept, so a line of only those may
+ * still be longer than the width. Each shown part is a copy whose `of` is the
+ * part given, so a caller can tell which ones were left out.
  */
-export function fitLine(parts: readonly Part[], width: number | undefined, indent = 0): string {
-  const kept: Array<Part | null> = parts.map((p) => ({ ...p }));
-  if (width !== undefined) {
-    const steps: Step[] = [];
-    parts.forEach((p, index) => {
-      for (const f of p.forms ?? []) steps.push({ at: f.at, index, apply: (cur) => (f.text.length < cur.text.length ? f.text : undefined) });
-      if (p.drop <= 0) return;
-      if (p.shorten) steps.push({ at: p.drop, index, apply: (_cur, room) => { const s = p.shorten!(room); return s !== undefined && s.length > 0 && s.length <= room ? s : undefined; } });
-      steps.push({ at: p.drop, index, apply: (cur) => (p.keep === undefined ? null : p.keep.length < cur.text.length ? p.keep : undefined) });
-    });
-    // Highest priority number first; among equals, the later part first; a part's own steps in order.
-    const order = steps.map((s, n) => ({ s, n })).sort((a, b) => b.s.at - a.s.at || b.s.index - a.s.index || a.n - b.n);
-    for (const { s } of order) {
-      const over = indent + length(kept.filter((k): k is Part => k !== null)) - width;
-      if (over <= 0) break;
-      const part = kept[s.index];
-      if (!part) continue;
-      const next = s.apply(part, part.text.length - over);
-      if (next === null) kept[s.index] = null;
-      else if (next !== undefined) part.text = next;
-    }
+export function fitParts(parts: readonly Part[], width: number, indent = 0): Array<Part & { of: Part }> {
+  const kept: Array<(Part & { of: Part }) | null> = parts.map((p) => ({ ...p, of: p }));
+  const steps: Step[] = [];
+  parts.forEach((p, index) => {
+    for (const f of p.forms ?? []) steps.push({ at: f.at, index, apply: (cur) => (f.text.length < cur.text.length ? f.text : undefined) });
+    if (p.drop <= 0) return;
+    if (p.shorten) steps.push({ at: p.drop, index, apply: (_cur, room) => { const s = p.shorten!(room); return s !== undefined && s.length > 0 && s.length <= room ? s : undefined; } });
+    steps.push({ at: p.drop, index, apply: (cur) => (p.keep === undefined ? null : p.keep.length < cur.text.length ? p.keep : undefined) });
+  });
+  // Highest priority number first; among equals, the later part first; a part's own steps in order.
+  const order = steps.map((s, n) => ({ s, n })).sort((a, b) => b.s.at - a.s.at || b.s.index - a.s.index || a.n - b.n);
+  const shown = () => kept.filter((k): k is Part & { of: Part } => k !== null);
+  for (const { s } of order) {
+    const over = indent + length(shown()) - width;
+    if (over <= 0) break;
+    const part = kept[s.index];
+    if (!part) continue;
+    const next = s.apply(part, part.text.length - over);
+    if (next === null) kept[s.index] = null;
+    else if (next !== undefined) part.text = next;
   }
-  return join(kept.filter((k): k is Part => k !== null));
+  return shown();
+}
+
+/** The parts joined on one line of at most `width` characters (fitParts); with no width, whole. */
+export function fitLine(parts: readonly Part[], width: number | undefined, indent = 0): string {
+  return join(width === undefined ? parts : fitParts(parts, width, indent));
 }
 
 /** The text cut after a whole word so that it and `…` fit in `room`; undefined when not even the first word fits. Ids are words, so they are never split. */
