@@ -56,7 +56,8 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
     const cached = creds.get(account);
     if (cached && cached.expires - RENEW_BEFORE_MS > now()) return cached.value;
     const roleArn = opts.roleArnFor ? opts.roleArnFor(account) : memberRoleArn(account, opts.partition, opts.roleName);
-    const sts = opts.sts ?? stsFor.get(region) ?? stsFor.set(region, new STSClient({ region, maxAttempts: 3 })).get(region)!;
+    let sts = opts.sts ?? stsFor.get(region);
+    if (!sts) stsFor.set(region, (sts = new STSClient({ region, maxAttempts: 3 })));
     const value = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName(eventId), DurationSeconds: 3600 })).then(
       (out) => {
         const c = out.Credentials;

@@ -9,7 +9,8 @@
  */
 import type { ContextResolvers } from '../process';
 import type { Remediator } from '../pipeline/ports';
-import { regionalEc2Clients } from '../context/ec2-clients';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import { regionalEc2Clients, type Ec2ContextClientOptions } from '../context/ec2-clients';
 import { createEc2RuleDirectionResolver } from '../context/ec2-rule-directions';
 import { createEc2GroupNameResolver } from '../context/ec2-group-names';
 import { createEc2Inventory } from '../context/ec2-inventory';
@@ -23,17 +24,26 @@ export interface Ec2Wiring {
   remediator: Remediator;
 }
 
-export function wireEc2(opts: { accountId?: string; partition?: string; memberRoles?: boolean; assumeRoleArn?: string } = {}): Ec2Wiring {
+export interface Ec2WiringOptions {
+  /** The account the credentials see; without member roles, a change of another account is neither looked up nor revoked. */
+  accountId?: string;
+  partition?: string;
+  /** Organisation-wide (the Lambda): a member account's change goes through its sgwatch-member role. */
+  memberRoles?: boolean;
+  /** The CLI's --assume-role-arn: every account's change goes through this role, `{account}` filled in. */
+  assumeRoleArn?: string;
+}
+
+/** Which EC2 client answers for a change: one per account through a role, or the credentials' own account only. */
+function clientScope(opts: Ec2WiringOptions, clientForRegion: (region: string) => EC2Client): Ec2ContextClientOptions {
+  if (opts.assumeRoleArn) return { clientForChange: memberEc2Clients({ roleArnFor: roleArnFromPattern(opts.assumeRoleArn), ownClient: clientForRegion }) };
+  if (opts.memberRoles && opts.accountId) return { clientForChange: memberEc2Clients({ homeAccount: opts.accountId, partition: opts.partition, ownClient: clientForRegion }) };
+  return opts.accountId ? { accountId: opts.accountId } : {};
+}
+
+export function wireEc2(opts: Ec2WiringOptions = {}): Ec2Wiring {
   const clientForRegion = regionalEc2Clients();
-  // Organisation-wide: a change of a member account is looked up and remediated there, through its sgwatch-member role
-  // (the CLI: through the --assume-role-arn pattern in every account, the caller's credentials as the base).
-  const account = opts.assumeRoleArn
-    ? { clientForChange: memberEc2Clients({ roleArnFor: roleArnFromPattern(opts.assumeRoleArn), ownClient: clientForRegion }) }
-    : opts.memberRoles && opts.accountId
-      ? { clientForChange: memberEc2Clients({ homeAccount: opts.accountId, partition: opts.partition, ownClient: clientForRegion }) }
-      : opts.accountId
-        ? { accountId: opts.accountId }
-        : {};
+  const account = clientScope(opts, clientForRegion);
   // Exposure, tag exceptions, prefix-list entries: answers reused for 60 s (about one invocation).
   const inventory = createEc2Inventory({ clientForRegion, ...account });
   return {
