@@ -182,13 +182,19 @@ describe('audit snapshots in every store', () => {
   });
 });
 
+/** A folder holding the fixture snapshot plus a standing RDP rule open to the world (removed later by writing base()). */
+function snapshotWithRdp(prefix: string): { dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const file = join(dir, 'snapshot.json');
+  const withRdp = base();
+  withRdp.securityGroupRules.push(RDP);
+  writeFileSync(file, JSON.stringify(withRdp));
+  return { dir, file };
+}
+
 describe('sgwatch audit --inventory (end to end, embedded store)', () => {
   it('finds a rule no event reported; the next audit reports nothing new; removed, it is reported resolved', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-audit-cli-'));
-    const file = join(dir, 'snapshot.json');
-    const withRdp = base();
-    withRdp.securityGroupRules.push(RDP);
-    writeFileSync(file, JSON.stringify(withRdp));
+    const { dir, file } = snapshotWithRdp('sgwatch-audit-cli-');
     const args = ['audit', '--inventory', file, '--format', 'json'];
 
     const first = await runCli(args, { cwd: dir });
@@ -226,11 +232,7 @@ describe('sgwatch audit --inventory (end to end, embedded store)', () => {
   });
 
   it('--format csv and ocsf: one row / one valid OCSF Detection Finding per finding, Create then Update then Close with the same uid', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-audit-formats-'));
-    const file = join(dir, 'snapshot.json');
-    const withRdp = base();
-    withRdp.securityGroupRules.push(RDP);
-    writeFileSync(file, JSON.stringify(withRdp));
+    const { dir, file } = snapshotWithRdp('sgwatch-audit-formats-');
     const csv1 = await runCli(['audit', '--inventory', file, '--format', 'csv'], { cwd: dir });
     expect(csv1.code).toBe(0);
     const rows = csv1.stdout.trim().split('\n');
