@@ -192,10 +192,12 @@ export async function main(argv: string[]): Promise<number> {
     });
   policy
     .command('show')
-    .description('Print the effective policy (defaults filled in) as YAML.')
+    .description('Print the effective policy (defaults filled in) as YAML; with --account, the one a change in that account is judged by (its overrides: merged in).')
     .option('--policy <file>', 'policy file; default: the built-in policy')
-    .action(async (flags: { policy?: string }) => {
-      code = await policyShowCommand(flags.policy);
+    .option('--account <id>', "the account whose effective policy to print (the policy's overrides: for its OUs, then for it)")
+    .option('--ou <id...>', "the account's OU path, outermost first; default: the policy's organizationalUnits: map")
+    .action(async (flags: { policy?: string; account?: string; ou?: string[] }) => {
+      code = await policyShowCommand(flags.policy, { account: flags.account, ous: flags.ou });
     });
 
   try {

@@ -15,6 +15,7 @@ import { normalise } from './cloudtrail/normalise';
 import { evaluate } from './policy/evaluate';
 import type { Policy } from './policy/schema';
 import { compilePolicy } from './policy/compile';
+import { effectivePolicy, hasOverrides } from './policy/overrides';
 import type { ContextFacts, NormaliseResult, RemediationMode, Result, Verdict } from './model';
 import { hasUnknownDirection, lookUpDirections, type RuleDirectionResolver } from './context/rule-directions';
 import { applyFacts, contextFacts } from './context/facts';
@@ -29,6 +30,27 @@ export interface ProcessOptions {
   mode: RemediationMode;
   /** Judge exceptions' `until` as of this time instead of the event's time. */
   now?: Date;
+  /** The OU path of an account, outermost first (Organizations); absent or undefined: the policy's static `organizationalUnits:`. */
+  ousOf?: (account: string) => readonly string[] | undefined;
+  /**
+   * The most an override's remediationMode may raise the mode to (the CLI
+   * passes its --mode: a replay on a laptop never revokes because a policy
+   * file said enforce). Absent (the Lambda): the override's mode stands, and
+   * the member role's IAM decides whether a revoke can happen there.
+   */
+  modeCeiling?: RemediationMode;
+}
+
+const MODE_RANK: Record<RemediationMode, number> = { off: 0, 'dry-run': 1, enforce: 2 };
+
+/** The options with the policy and mode of the change's account (its `overrides:`, lib/policy/overrides.ts). */
+function forAccount<O extends ProcessOptions>(opts: O, account: string | undefined): O {
+  if (account === undefined || !hasOverrides(opts.policy)) return opts;
+  const eff = effectivePolicy(opts.policy, account, opts.ousOf?.(account));
+  if (eff.applied.length === 0) return opts;
+  let mode = eff.mode ?? opts.mode;
+  if (opts.modeCeiling && MODE_RANK[mode] > MODE_RANK[opts.modeCeiling]) mode = opts.modeCeiling;
+  return { ...opts, policy: eff.policy, mode };
 }
 
 function emptyVerdict<O extends 'ignored' | 'invalid'>(outcome: O, mode: RemediationMode): Verdict<O> {
@@ -65,12 +87,14 @@ export interface ContextOptions extends ProcessOptions {
 }
 
 export function processRecord(source: string, record: unknown, opts: ProcessOptions): Result {
-  return judged(source, normalise(record), opts);
+  const normalised = normalise(record);
+  return judged(source, normalised, normalised.status === 'change' ? forAccount(opts, normalised.change.account) : opts);
 }
 
 /** normalise → (look up what the record does not say, with the resolvers given) → evaluate. Never throws for a failed look-up. */
-export async function processRecordWithContext(source: string, record: unknown, opts: ContextOptions): Promise<Result> {
+export async function processRecordWithContext(source: string, record: unknown, given: ContextOptions): Promise<Result> {
   const normalised = normalise(record);
+  const opts = normalised.status === 'change' ? forAccount(given, normalised.change.account) : given;
   const ctx = opts.context;
   if (!ctx || normalised.status !== 'change') return judged(source, normalised, opts);
   const found = normalised.change;

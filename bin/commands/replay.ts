@@ -126,6 +126,7 @@ export async function replayCommand(paths: string[], flags: ReplayFlags): Promis
     for await (const result of replayResults(paths, {
       policy,
       mode,
+      modeCeiling: mode,
       stdin: process.stdin,
       context,
       onNote,

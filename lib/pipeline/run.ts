@@ -251,7 +251,9 @@ async function remediate(
 ): Promise<RemediationOutcome | undefined> {
   const { verdict } = result;
   const plan = verdict.remediation;
-  const mode = deps.config.mode;
+  // The mode the change was judged under: the stack's, or its account's override (lib/policy/overrides.ts).
+  // The stack's `off` is the kill switch: nothing is revoked anywhere, whatever an override says.
+  const mode = deps.config.mode === 'off' ? 'off' : (plan.mode ?? deps.config.mode);
   const planned = plan.ruleIds.length + plan.permissions.length > 0;
   const wantsRevoke = plan.action === 'revoke' && planned && verdict.outcome !== 'failed-call';
   const askedRevoke = verdict.findings.some((f) => f.remediation === 'revoke');

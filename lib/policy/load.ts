@@ -44,7 +44,15 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
-/** Fills the input's omitted keys from `base`. */
+/**
+ * An override merged over a validated policy (lib/policy/overrides.ts): the
+ * same merge rules as a file over the default. Both parts were validated with
+ * the file, so the result is sealed as validated.
+ */
+export function mergePolicy(base: Policy, input: PolicyInput): Policy {
+  return seal(merge(base, input));
+}
+
 function merge(base: Policy, input: PolicyInput): Policy {
   const rules = {} as Record<RuleId, RuleConfig>;
   for (const id of RULE_IDS) rules[id] = { ...base.rules[id], ...(input.rules?.[id] ?? {}) };
@@ -62,6 +70,8 @@ function merge(base: Policy, input: PolicyInput): Policy {
     exposure: { ...base.exposure, ...(input.exposure ?? {}) },
     trustAwsManagedPrefixLists: input.trustAwsManagedPrefixLists ?? base.trustAwsManagedPrefixLists,
     exceptionTagKey: input.exceptionTagKey ?? base.exceptionTagKey,
+    overrides: clone(input.overrides ?? base.overrides ?? {}),
+    organizationalUnits: clone(input.organizationalUnits ?? base.organizationalUnits ?? {}),
   };
 }
 

@@ -13,7 +13,7 @@ import { SEVERITIES } from '../model';
 import { CidrSet, parseCidr, publicShare, WORLD_MAX_PREFIX_V4, WORLD_MAX_PREFIX_V6 } from '../net/cidr';
 import { parsePortRange, parsePortSpec } from '../net/ports';
 import { normaliseProtocol } from '../net/protocol';
-import { ALERT_ONLY_VIA, REMEDIATIONS, RULE_IDS, TRUSTED_CIDRS_MAX_SHARE, type PolicyInput } from './types';
+import { ALERT_ONLY_VIA, OU_ID, REMEDIATIONS, RULE_IDS, TRUSTED_CIDRS_MAX_SHARE, type PolicyInput } from './types';
 import { errorMessage } from '../errors/error-text';
 import { isAccountId, isGroupId, isRuleId } from '../aws-ids';
 
@@ -205,8 +205,8 @@ function buildPolicyInputSchema() {
     reason: checked<string>(nonEmptyText('a reason')),
   });
 
-  const policyInputSchema = strict({
-    version: z.literal(1).optional(),
+  /** The keys a policy and an override share. */
+  const shared = {
     trustedCidrs: z.array(checked<string>(cidrCheck({ trusted: true }))).optional(),
     trustedCidrsMaxShare: checked<number>((v) =>
       typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 100 ? undefined : `expected a percentage of the public address space, above 0 and at most 100, got ${describeValue(v)}`,
@@ -229,7 +229,13 @@ function buildPolicyInputSchema() {
         ? undefined
         : `expected a tag key (1-128 letters, digits, spaces and _ . : / = + - @, not starting with aws:), got ${describeValue(v)}`,
     ).optional(),
-  }).superRefine((policy, ctx) => {
+  };
+
+  /** The checks across keys (trusted share, duplicate exception ids), on the policy and on each override. */
+  const crossChecks = (
+    policy: { trustedCidrsMaxShare?: unknown; trustedCidrs?: unknown[]; exceptions?: { id?: string }[] },
+    ctx: z.core.$RefinementCtx,
+  ): void => {
     const max = typeof policy.trustedCidrsMaxShare === 'number' && policy.trustedCidrsMaxShare > 0 ? policy.trustedCidrsMaxShare : TRUSTED_CIDRS_MAX_SHARE;
     const parsed = (policy.trustedCidrs ?? []).map((t) => (typeof t === 'string' ? parseCidr(t) : undefined)).flatMap((p) => (p?.ok ? [p.cidr] : []));
     if (parsed.length > 0) {
@@ -251,7 +257,26 @@ function buildPolicyInputSchema() {
       if (first !== undefined) ctx.addIssue({ code: 'custom', message: `duplicate id "${ex.id}" (also exceptions[${first}])`, path: ['exceptions', i, 'id'] });
       else seen.set(ex.id, i);
     });
-  });
+  };
+
+  const overrideSchema = strict({ ...shared, remediationMode: z.enum(['off', 'dry-run', 'enforce']).optional() }).superRefine(crossChecks);
+  const textKey = (check: Check) =>
+    z.string().superRefine((value, ctx) => {
+      const problem = check(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+  const overrideKeyCheck: Check = (v) =>
+    isAccountId(v) || (typeof v === 'string' && OU_ID.test(v))
+      ? undefined
+      : `expected a 12-digit account id (quote it) or an OU id like ou-ab12-cd34ef56 as the key of an override, got ${describeValue(v)}`;
+  const ouKeyCheck: Check = (v) => (typeof v === 'string' && OU_ID.test(v) ? undefined : `expected an OU id like ou-ab12-cd34ef56, got ${describeValue(v)}`);
+
+  const policyInputSchema = strict({
+    version: z.literal(1).optional(),
+    ...shared,
+    overrides: z.record(textKey(overrideKeyCheck), overrideSchema).optional(),
+    organizationalUnits: z.record(textKey(ouKeyCheck), z.array(checked<string>(accountCheck)).min(1)).optional(),
+  }).superRefine(crossChecks);
   return policyInputSchema;
 }
 
@@ -368,6 +393,10 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): Problem[] {
       case 'too_small':
         out.push({ path, message: iss.origin === 'array' ? 'expected a non-empty list' : iss.message });
         break;
+      case 'invalid_key':
+        // A key of overrides: or organizationalUnits: (the key schema says what it expected).
+        out.push({ path, message: iss.issues[0]?.message ?? iss.message });
+        break;
       default:
         out.push({ path, message: iss.message });
     }
@@ -407,11 +436,26 @@ function line(fileName: string, path: string, message: string, at?: { line: numb
  * ids are text: take them as written.
  */
 function keepAccountsAsWritten(doc: Document): void {
-  const accounts = isMap(doc.contents) ? doc.contents.get('trustedAccounts', true) : undefined;
-  if (!isSeq(accounts)) return;
-  for (const item of accounts.items) {
+  const asWritten = (item: unknown): void => {
     if (isScalar(item) && typeof item.value === 'number' && typeof item.source === 'string') item.value = item.source;
+  };
+  const accountList = (map: unknown): void => {
+    const accounts = isMap(map) ? map.get('trustedAccounts', true) : undefined;
+    if (isSeq(accounts)) accounts.items.forEach(asWritten);
+  };
+  const top = doc.contents;
+  accountList(top);
+  if (!isMap(top)) return;
+  // Overrides are keyed by account id (and carry trustedAccounts); OUs list account ids.
+  const overrides = top.get('overrides', true);
+  if (isMap(overrides)) {
+    for (const pair of overrides.items) {
+      asWritten(pair.key);
+      accountList(pair.value);
+    }
   }
+  const ous = top.get('organizationalUnits', true);
+  if (isMap(ous)) for (const pair of ous.items) if (isSeq(pair.value)) pair.value.items.forEach(asWritten);
 }
 
 /** Checks a parsed value against the schema; `locate` places each problem in the source text when there is one. */

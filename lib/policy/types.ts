@@ -3,7 +3,7 @@
  * validated and merged with the default. `compilePolicy` turns it into the
  * precomputed form `evaluate` uses.
  */
-import type { Severity } from '../model';
+import type { RemediationMode, Severity } from '../model';
 
 /** The policy rule ids: part of sgwatch's interface (policy files, alerts, exceptions). */
 export const RULE_IDS = [
@@ -86,7 +86,26 @@ export interface Policy {
   trustAwsManagedPrefixLists: boolean;
   /** The tag key of tag exceptions on a group or a rule; its value is `<policy rule id or *>;<until YYYY-MM-DD>;<reason>`. */
   exceptionTagKey: string;
+  /**
+   * Organisation-wide (issue 10): overrides keyed by account id or OU id
+   * (`ou-…`), merged over this policy with the same merge rules (lists
+   * replace, rules merge per field) for a change in that account: first the
+   * OUs the account sits in (outermost first), then the account itself. See
+   * lib/policy/overrides.ts. Default: none.
+   */
+  overrides: Record<string, PolicyOverride>;
+  /** Which accounts each OU holds, for those without Organizations access (the Lambda asks Organizations otherwise). */
+  organizationalUnits: Record<string, string[]>;
 }
+
+/** One override: any policy key but the organisation ones, plus the remediation mode for that account or OU. */
+export type PolicyOverride = Omit<PolicyInput, 'version' | 'overrides' | 'organizationalUnits'> & {
+  /** Off, dry-run or enforce for these accounts, over the stack's (or --mode's) own. */
+  remediationMode?: RemediationMode;
+};
+
+/** An Organizations OU id: `ou-` root part, `-`, then 8 to 32 characters. */
+export const OU_ID = /^ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}$/;
 
 /** The exposure states whose findings the policy may lower. */
 export const LOWERABLE_EXPOSURES = ['private', 'unattached'] as const;
@@ -97,7 +116,8 @@ export const ALERT_ONLY_VIA = ['cloudformation', 'terraform', 'console', 'cli', 
 export type AlertOnlyVia = (typeof ALERT_ONLY_VIA)[number];
 
 /** A policy file as written: every key optional, rules partial per field. */
-export type PolicyInput = Partial<Omit<Policy, 'rules' | 'exposure'>> & {
+export type PolicyInput = Partial<Omit<Policy, 'rules' | 'exposure' | 'overrides'>> & {
+  overrides?: Record<string, PolicyOverride>;
   rules?: Partial<Record<RuleId, Partial<RuleConfig>>>;
   exposure?: Partial<Record<LowerableExposure, number>>;
   /** Validation only: the most of the public IPv4 or IPv6 space trustedCidrs may cover, in percent (default TRUSTED_CIDRS_MAX_SHARE). */

@@ -13,6 +13,8 @@ import type { PipelineConfig } from '../pipeline/config';
 import type { ChangeStore } from '../pipeline/ports';
 import type { PipelineDeps, PipelineLogger, PipelineNotifiers } from '../pipeline/run';
 import type { Ec2Wiring } from './ec2';
+import type { Policy } from '../policy/types';
+import { enforcedSomewhere } from '../policy/overrides';
 
 export interface JudgeAndActParts {
   config: PipelineConfig;
@@ -23,6 +25,8 @@ export interface JudgeAndActParts {
   /** Ask EC2 what CloudTrail does not record (the Lambda always; the CLI with --describe). */
   lookUps: boolean;
   logger?: PipelineLogger;
+  /** The policy: an `overrides:` entry that turns enforce on needs the remediator even when the run's own mode is not enforce. */
+  policy?: Policy;
 }
 
 export interface JudgeAndAct {
@@ -34,15 +38,16 @@ export interface JudgeAndAct {
 
 export function composeJudgeAndAct(parts: JudgeAndActParts): JudgeAndAct {
   const { config, ec2 } = parts;
-  if ((config.mode === 'enforce' || parts.lookUps) && !ec2) {
-    throw new Error(`${config.mode === 'enforce' ? 'enforce mode' : 'EC2 look-ups'} need the EC2 wiring (lib/wiring/ec2.ts)`);
+  const enforces = config.mode === 'enforce' || (parts.policy !== undefined && enforcedSomewhere(parts.policy));
+  if ((enforces || parts.lookUps) && !ec2) {
+    throw new Error(`${enforces ? 'enforce mode' : 'EC2 look-ups'} need the EC2 wiring (lib/wiring/ec2.ts)`);
   }
   return {
     context: parts.lookUps ? ec2?.context : undefined,
     pipeline: {
       store: parts.store,
       notifiers: parts.notifiers,
-      remediator: config.mode === 'enforce' ? ec2?.remediator : undefined,
+      remediator: enforces ? ec2?.remediator : undefined,
       config,
       ...(parts.logger ? { logger: parts.logger } : {}),
     },

@@ -61,8 +61,9 @@ export function buildLambdaDeps(env: Record<string, string | undefined>, logger:
   // The account guard: the function's own account, from its role ARN. Built once per container (the group-name cache with it).
   // Organisation-wide (ORG_ID), a member account's change is looked up and remediated through its sgwatch-member role.
   const ec2 = wireEc2({ accountId: config.selfRoleArns[0]?.split(':')[4], partition: config.selfRoleArns[0]?.split(':')[1], memberRoles: Boolean(config.orgId) });
-  const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger) });
-  return { config, policy: adapters.policy(config.policyFile), logger, context, pipeline };
+  const policy = adapters.policy(config.policyFile);
+  const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger), policy });
+  return { config, policy, logger, context, pipeline };
 }
 
 
