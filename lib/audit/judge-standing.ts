@@ -18,6 +18,7 @@ import { exposureOf, unknownExposure } from '../context/exposure';
 import { sourceText } from '../net/source';
 import { addedRule } from '../context/inventory-rules';
 import { evaluate } from '../policy/evaluate';
+import { effectivePolicy } from '../policy/overrides';
 import type { Policy } from '../policy/schema';
 import type { EvaluationContext, PrefixListEntries } from '../policy/context';
 import { severityAtLeast, VIOLATION_THRESHOLD } from '../policy/severity';
@@ -141,7 +142,8 @@ export function judgeStanding(data: InventoryData, opts: JudgeStandingOptions): 
         ...(group?.vpcId ? { vpcId: group.vpcId } : {}),
         rules: rules.map((r) => addedRule(r)),
       };
-      const verdict = evaluate(change, opts.policy, { mode: 'off', now: opts.now, context });
+      // Each account's rules by its own policy (the policy's overrides: for its OUs and for it).
+      const verdict = evaluate(change, effectivePolicy(opts.policy, scope.account).policy, { mode: 'off', now: opts.now, context });
       // Violations only: an `info` finding (an undocumented rule) on every standing rule would drown the rest.
       for (const f of verdict.findings) if (severityAtLeast(f.severity, VIOLATION_THRESHOLD)) audit.findings.push(standing(f, change, exposure.state));
     }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addInventoryJson, emptyInventoryData } from '../../lib/context/inventory-file';
 import { judgeStanding, type StandingFinding } from '../../lib/audit/judge-standing';
 import { compareAudit, snapshotOf, type AuditStore } from '../../lib/audit/report';
-import { defaultPolicy } from '../../lib/policy';
+import { defaultPolicy, parsePolicy } from '../../lib/policy';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
 import { createMemoryStore } from '../../lib/store/memory';
 import { openLevelStore, type LevelStore } from '../../lib/store/level';
@@ -50,6 +50,18 @@ function judge(json: unknown) {
 }
 
 describe('judging standing rules', () => {
+  it("judges each account by its own policy: the account's override (issue 10) changes the findings", () => {
+    const [audit] = judge(base());
+    const data = emptyInventoryData();
+    addInventoryJson('snap.json', base(), data);
+    const overridden = parsePolicy('overrides:\n  "111122223333":\n    rules:\n      public-admin-port: { severity: medium }\n', 'o.yml');
+    const [other] = judgeStanding(data, { policy: overridden, now: NOW, source: 'inventory:snap.json' });
+    const admin = (a: typeof audit) => a!.findings.filter((f) => f.rule === 'public-admin-port').map((f) => f.baseSeverity ?? f.severity);
+    expect(admin(audit)).toContain('critical');
+    expect(admin(other).length).toBe(admin(audit).length);
+    expect(new Set(admin(other))).toEqual(new Set(['medium']));
+  });
+
   it('each rule as a change adding it: exposure steps, a tag exception on the rule, a prefix list on its entries', () => {
     const [audit] = judge(base());
     expect(audit!.scope).toEqual({ account: '111122223333', region: 'eu-west-1' });
