@@ -2,20 +2,28 @@
  * Lambda entry of the scheduled audit (wiring only): lib/wiring/audit.ts
  * judges every standing rule of the function's account and region, compares
  * with the last audit in the table and alerts the new findings and the
- * summary once. Runs on the `auditSchedule` parameter (serverless.yml).
+ * summary once. Runs on the `auditSchedule` parameter (serverless.yml); on a
+ * second schedule with the input `{"check": "canaries"}` it runs the delivery
+ * check instead (lib/org/late-canary.ts).
  */
 import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { buildAuditDeps, createScheduledAudit, type AuditDeps } from '../lib/wiring/audit';
+import { buildAuditDeps, createCanaryCheck, createScheduledAudit, type AuditDeps } from '../lib/wiring/audit';
 import { createSsmSlackNotifier } from './slack-webhook';
 import { bundledPolicy } from './bundled-policy';
 
 const logger = new Logger({ serviceName: 'sgwatch' });
 
+/** The schedule's input: `{"check": "canaries"}` runs the delivery check; anything else, the audit. */
+type AuditEvent = { check?: unknown } | undefined;
+
 export function createAuditHandler(deps: () => AuditDeps, log: Logger = logger) {
   let built: AuditDeps | undefined;
-  return middy(async () => createScheduledAudit((built ??= deps()))()).use(injectLambdaContext(log, { logEvent: false }));
+  return middy(async (event: AuditEvent) => {
+    const d = (built ??= deps());
+    return event?.check === 'canaries' ? createCanaryCheck(d)() : createScheduledAudit(d)();
+  }).use(injectLambdaContext(log, { logEvent: false }));
 }
 
 export const handler = createAuditHandler(() =>

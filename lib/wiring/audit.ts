@@ -27,6 +27,7 @@ import type { ChangeStore, Notifier } from '../pipeline/ports';
 import { runPipeline, type PipelineDeps } from '../pipeline/run';
 import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { callerAccount } from './caller-account';
+import { checkCanaries, type CanaryCheckOutcome } from '../org/late-canary';
 
 export interface AuditDeps {
   policy: Policy;
@@ -39,6 +40,40 @@ export interface AuditDeps {
   collect: (scope: InventoryScope) => Promise<InventoryData>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => Date;
+  /** The member stacks' canary period (CANARY_PERIOD_MINUTES, default 60): a pair is silent after two. */
+  canaryPeriodMs?: number;
+}
+
+/** The default canary period: the member template's default CanarySchedule, rate(1 hour). */
+export const DEFAULT_CANARY_PERIOD_MINUTES = 60;
+
+/**
+ * The delivery check (lib/org/late-canary.ts), run by the same function on its
+ * own schedule (`{"check": "canaries"}`): it reads the canaries and alerts each
+ * silent (account, region) once. A stack that receives no canaries reads one
+ * empty query and sends nothing.
+ */
+export function createCanaryCheck(deps: AuditDeps) {
+  return async (): Promise<CanaryCheckOutcome> => {
+    const now = (deps.now ?? (() => new Date()))();
+    const periodMs = deps.canaryPeriodMs ?? DEFAULT_CANARY_PERIOD_MINUTES * 60_000;
+    const store = deps.store;
+    if (!store.canaries) return { pairs: 0, silent: [] };
+    const out = await checkCanaries({ canaries: store.canaries.bind(store) }, deps.pipeline, now, periodMs);
+    if (out.silent.length > 0) deps.logger.warn('sgwatch delivery check: silent account/region pairs', { pairs: out.pairs, silent: out.silent });
+    else deps.logger.info('sgwatch delivery check: every pair delivers', { pairs: out.pairs });
+    return out;
+  };
+}
+
+function canaryPeriodMs(env: Record<string, string | undefined>): number {
+  const text = (env.CANARY_PERIOD_MINUTES ?? '').trim();
+  if (text === '') return DEFAULT_CANARY_PERIOD_MINUTES * 60_000;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 7 * 24 * 60) {
+    throw new Error(`CANARY_PERIOD_MINUTES is ${JSON.stringify(text)}; expected whole minutes from 1 to 10080, the member stacks' CanarySchedule`);
+  }
+  return minutes * 60_000;
 }
 
 export interface AuditOutcome {
@@ -106,5 +141,6 @@ export function buildAuditDeps(env: Record<string, string | undefined>, logger: 
       return data;
     },
     logger,
+    canaryPeriodMs: canaryPeriodMs(env),
   };
 }

@@ -121,11 +121,18 @@ describe('packaged template', () => {
 
   it('the audit runs on its schedule (default daily), its failures land in the same dead-letter queue, and it has no rule of its own on CloudTrail events', () => {
     const rules = ofType('AWS::Events::Rule').filter(([id]) => id !== 'SecurityGroupChangeRule' && id !== 'OrgChangeRule');
-    expect(rules).toHaveLength(1);
-    const [, schedule] = rules[0]!;
-    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 day)');
-    expect(schedule.Properties.EventPattern).toBeUndefined();
-    expect(schedule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AuditLambdaFunction', 'Arn'] });
+    // The audit's schedule, and the delivery check's (issue 10) with its input.
+    expect(rules).toHaveLength(2);
+    const [audit, check] = [...rules].sort(([, a], [, b]) => (a.Properties.Targets[0].Input ? 1 : 0) - (b.Properties.Targets[0].Input ? 1 : 0)).map(([, r]) => r);
+    expect(audit.Properties.ScheduleExpression).toBe('rate(1 day)');
+    expect(audit.Properties.Targets[0].Input).toBeUndefined();
+    expect(check.Properties.ScheduleExpression).toBe('rate(30 minutes)');
+    expect(JSON.parse(check.Properties.Targets[0].Input)).toEqual({ check: 'canaries' });
+    for (const schedule of [audit, check]) {
+      expect(schedule.Properties.EventPattern).toBeUndefined();
+      expect(schedule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AuditLambdaFunction', 'Arn'] });
+    }
+    expect(resources.AuditLambdaFunction.Properties.Environment.Variables.CANARY_PERIOD_MINUTES).toBe('60');
     expect(resources.AuditLambdaFunction.Properties.Handler).toBe('handlers/audit.handler');
     const [dlqId] = ofType('AWS::SQS::Queue')[0];
     expect(resources.AuditLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });

@@ -116,3 +116,60 @@ describe('the scheduled audit', () => {
     expect(retried).toMatchObject({ new: 4, alert: 'sent' });
   });
 });
+
+describe('the delivery check (the same function, input {"check": "canaries"})', () => {
+  it('a missing canary raises exactly one "no events" alert; its return clears it; a new silence alerts again', async () => {
+    const { createAuditHandler } = await import('../../handlers/audit');
+    const { store } = await audit();
+    // The deps of audit() with a clock we move: rebuilt here over the same table.
+    let now = new Date('2026-12-07T12:00:00Z');
+    const env = {
+      TABLE_NAME: `audit-${table}`,
+      DYNAMODB_ENDPOINT: embedded.endpoint,
+      ALERT_TOPIC_ARN: 'arn:aws:sns:eu-west-1:111122223333:sgwatch-alerts',
+      REMEDIATION_MODE: 'enforce',
+      MIN_ALERT_SEVERITY: 'critical',
+      SELF_ROLE_ARNS: 'arn:aws:iam::111122223333:role/sgwatch-prod-eu-west-1-lambdaRole',
+      CANARY_PERIOD_MINUTES: '60',
+    };
+    const logger = new Logger({ serviceName: 'sgwatch-test', logLevel: 'SILENT' });
+    const deps = { ...buildAuditDeps(env, logger, { policy: () => defaultPolicy(), slack: () => ({ name: 'slack', send: async () => undefined }) }), now: () => now };
+    const handler = createAuditHandler(() => deps, logger);
+    const check = async () => (await handler({ check: 'canaries' }, {} as never)) as { pairs: number; silent: { account: string; region: string; alert: string }[] };
+
+    await store.putCanary({ account: '444455556666', region: 'eu-west-1', at: '2026-12-07T11:30:00Z', eventId: 'beat-1' });
+    await store.putCanary({ account: '777788889999', region: 'eu-west-1', at: '2026-12-07T09:40:00Z', eventId: 'beat-2' });
+
+    const first = await check();
+    expect(first.pairs).toBe(2);
+    expect(first.silent).toEqual([{ account: '777788889999', region: 'eu-west-1', since: '2026-12-07T09:40:00Z', alert: 'sent' }]);
+    expect(published()).toHaveLength(1);
+    expect(published()[0]).toContain('account 777788889999, region eu-west-1: no events since 2026-12-07T09:40:00Z');
+
+    // Still silent half an hour later: nothing more is sent (even at minAlertSeverity critical, it was sent once).
+    now = new Date('2026-12-07T12:30:00Z');
+    expect((await check()).silent.map((s) => s.alert)).toEqual(['already-sent']);
+    expect(published()).toHaveLength(1);
+
+    // The canary returns: the pair is no longer silent, and nothing is sent.
+    await store.putCanary({ account: '777788889999', region: 'eu-west-1', at: '2026-12-07T12:35:00Z', eventId: 'beat-3' });
+    now = new Date('2026-12-07T13:00:00Z');
+    expect((await check()).silent).toEqual([]);
+    expect(published()).toHaveLength(1);
+
+    // Silent again later: a new silence, one new alert.
+    now = new Date('2026-12-07T15:00:00Z');
+    const again = await check();
+    expect(again.silent.map((s) => `${s.account} ${s.alert}`)).toEqual(['444455556666 sent', '777788889999 sent']);
+    expect(published()).toHaveLength(3);
+    // The audit itself never ran: no inventory was read.
+    expect(ec2.commandCalls(DescribeSecurityGroupsCommand)).toHaveLength(0);
+  });
+
+  it('a bad CANARY_PERIOD_MINUTES is a configuration error naming the variable', () => {
+    const logger = new Logger({ serviceName: 'sgwatch-test', logLevel: 'SILENT' });
+    expect(() =>
+      buildAuditDeps({ TABLE_NAME: 't', ALERT_TOPIC_ARN: '', SELF_ROLE_ARNS: '', CANARY_PERIOD_MINUTES: '1h' }, logger, { policy: () => defaultPolicy(), slack: () => ({ name: 'slack', send: async () => undefined }) }),
+    ).toThrow('CANARY_PERIOD_MINUTES is "1h"; expected whole minutes');
+  });
+});
