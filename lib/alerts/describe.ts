@@ -357,7 +357,7 @@ export function describeAlert(alert: Alert): AlertView {
   return {
     reason: alert.reason,
     severity: verdict.severity,
-    headline: alert.reason === 'remediation-failed' ? 'revoke FAILED' : alert.reason === 'unknown-account' ? 'events from an account outside the allow-list (orgAccounts)' : (ruleIds[0] ?? alert.reason),
+    headline: alert.reason === 'remediation-failed' ? 'revoke FAILED' : alert.reason === 'unknown-account' ? 'events from an account outside the allow-list (orgAccounts)' : alert.reason === 'member-role' ? 'sgwatch cannot act in this account: its sgwatch-member role cannot be assumed' : (ruleIds[0] ?? alert.reason),
     ruleIds,
     eventId,
     eventName: change?.eventName ?? result.ignored?.eventName ?? 'unknown event',

@@ -19,6 +19,9 @@ import type { AwsCredentialIdentity } from '@aws-sdk/types';
 import { ACCOUNT_ID } from '../aws-ids';
 import { MEMBER_ROLE_NAME } from './names';
 
+/** In the message of every error from a role that cannot be assumed: how the Lambda tells them from other look-up failures. */
+export const MEMBER_ROLE_PROBLEM = 'is misconfigured for sgwatch';
+
 /** Credentials are renewed this long before they expire. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
@@ -69,7 +72,7 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
       (err: unknown) => {
         creds.delete(account); // never cache a failure: the next event tries again
         const e = err as { name?: string; message?: string };
-        throw new Error(`account ${account} is misconfigured for sgwatch: cannot assume ${roleArn} (${e.name ?? 'Error'}: ${e.message ?? String(err)}); deploy the member template there, or check its CentralRoleArn and OrgId`);
+        throw new Error(`account ${account} ${MEMBER_ROLE_PROBLEM}: cannot assume ${roleArn} (${e.name ?? 'Error'}: ${e.message ?? String(err)}); deploy the member template there, or check its CentralRoleArn and OrgId`);
       },
     );
     // Until it settles, concurrent look-ups of the same account share this one AssumeRole.

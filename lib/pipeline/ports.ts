@@ -82,9 +82,10 @@ export interface HistoryRecord {
   links?: { remediatedBy?: string; remediationOf?: string };
   /**
    * Not a change of its own but a marker: `unknown-account`, the one alert per account outside the
-   * allow-list (its result is that account's first change). Markers are in no index.
+   * allow-list (its result is that account's first change); `member-role`, the one alert a day per
+   * account whose sgwatch-member role cannot be assumed. Markers are in no index.
    */
-  marker?: 'unknown-account';
+  marker?: 'unknown-account' | 'member-role';
   storedAt: string;
   /** Retention: epoch seconds after which DynamoDB TTL may delete the record. */
   expiresAt?: number;
@@ -138,7 +139,7 @@ export interface Alert {
   /** What sgwatch did or planned about the offending rules. */
   remediation?: RemediationOutcome;
   /** Why this alert is sent: a violation, a denied attempt, or a remediation failure. */
-  reason: 'violation' | 'denied-change-attempt' | 'remediation-failed' | 'unknown-account';
+  reason: 'violation' | 'denied-change-attempt' | 'remediation-failed' | 'unknown-account' | 'member-role';
 }
 
 export interface Notifier {

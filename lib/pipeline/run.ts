@@ -213,24 +213,47 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
 
 /**
  * A change from an account the allow-list does not hold: nothing is revoked there, and one alert
- * per account says so. The alert is claimed on a marker record (`unknown-account#<account>`,
- * holding the first such change), so redeliveries and later changes of that account send none.
+ * per account says so (a marker record, see alertOnceOnMarker).
  */
 async function refuseAccount(change: Change, deps: PipelineDeps, outcome: PipelineOutcome, fresh: HistoryRecord): Promise<void> {
   const detail = `account ${change.account} is not in the allow-list (orgAccounts): never looked up or remediated`;
   outcome.steps.remediate = { state: 'skipped', detail };
-  // The marker holds the first such change (its result names the event); the change's own record is kept as usual.
-  const { record: marker } = await deps.store.putIfAbsent({ ...fresh, eventId: `unknown-account#${change.account}`, steps: {}, marker: 'unknown-account' });
+  const marker = `unknown-account#${change.account}`;
+  const sent = await alertOnceOnMarker(deps, fresh, marker, 'unknown-account', outcome);
+  outcome.alert = sent ? { send: true, reason: 'unknown-account' } : { send: false, why: `${detail}; alerted once already (${marker})` };
+}
+
+/**
+ * A member account whose sgwatch-member role cannot be assumed (lib/org/member-clients.ts): the
+ * change's record is kept as usual (its exposure unknown, with the reason), and one alert a day
+ * per account names the misconfigured account. Called by the Lambda after runPipeline, when a
+ * look-up of the change failed that way. Returns whether it alerted now.
+ */
+export async function alertMemberRoleOnce(record: HistoryRecord, account: string, detail: string, deps: PipelineDeps): Promise<boolean> {
+  const day = (deps.clock ?? (() => new Date()))().toISOString().slice(0, 10);
+  const result = structuredClone(record.result);
+  result.verdict.notes = [...(result.verdict.notes ?? []), detail];
+  const outcome: PipelineOutcome = { source: record.result.source, status: 'stored', alert: { send: false }, steps: {}, failures: [] };
+  const sent = await alertOnceOnMarker(deps, { ...record, result }, `member-role#${account}#${day}`, 'member-role', outcome);
+  if (outcome.failures.length > 0) throw new PipelineError(outcome, outcome.failures);
+  return sent;
+}
+
+/**
+ * One alert for many changes: claimed on a marker record (`<kind>#<account>…`, holding the first
+ * such change; in no index), so redeliveries and that account's later changes send none.
+ */
+async function alertOnceOnMarker(deps: PipelineDeps, fresh: HistoryRecord, eventId: string, kind: NonNullable<HistoryRecord['marker']>, outcome: PipelineOutcome): Promise<boolean> {
+  const { record: marker } = await deps.store.putIfAbsent({ ...fresh, eventId, steps: {}, marker: kind });
   const ctx: StepContext = { store: deps.store, record: marker, now: deps.clock ?? (() => new Date()), leaseSeconds: deps.config.stepLeaseSeconds ?? DEFAULT_LEASE_SECONDS };
   const channels = CHANNELS.filter((k) => deps.notifiers[k]);
-  const alert: Alert = { record: marker, remediation: undefined, reason: 'unknown-account' };
+  const alert: Alert = { record: marker, remediation: undefined, reason: kind };
   const runs = await Promise.all(channels.map((k) => runStep(ctx, notifyStep(k), async () => (await deps.notifiers[k]!.send(alert), {}))));
-  const sent = runs.some((r) => r.report.state === 'done' && !r.report.alreadyDone);
-  outcome.alert = sent ? { send: true, reason: 'unknown-account' } : { send: false, why: `${detail}; alerted once already (unknown-account#${change.account})` };
   channels.forEach((k, i) => {
     outcome.steps[notifyStep(k)] = runs[i].report;
     if (runs[i].failure) outcome.failures.push(runs[i].failure!);
   });
+  return runs.some((r) => r.report.state === 'done' && !r.report.alreadyDone);
 }
 
 function finish(outcome: PipelineOutcome, logger: PipelineLogger): PipelineOutcome {

@@ -22,7 +22,8 @@ import { wireEc2 } from './ec2';
 import { composeJudgeAndAct } from './judge-and-act';
 import { parseHandlerConfig, type HandlerConfig } from '../pipeline/config';
 import type { Notifier } from '../pipeline/ports';
-import { runPipeline, type PipelineDeps, type PipelineOutcome } from '../pipeline/run';
+import { alertMemberRoleOnce, PipelineError, runPipeline, type PipelineDeps, type PipelineOutcome } from '../pipeline/run';
+import { MEMBER_ROLE_PROBLEM } from '../org/member-clients';
 import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { errorMessage } from '../errors/error-text';
 
@@ -74,6 +75,15 @@ const NOTE_MESSAGES: Record<ContextTopic, string> = {
   inventory: 'inventory look-up incomplete',
 };
 
+/** One alert a day per account whose member role could not be assumed for this change (lib/pipeline/run.ts). */
+async function memberRoleAlert(outcome: PipelineOutcome, problems: string[], d: HandlerDeps): Promise<void> {
+  const record = outcome.record;
+  const account = record?.result.change?.account;
+  if (problems.length === 0 || !record || !account) return;
+  const sent = await alertMemberRoleOnce(record, account, problems[0], d.pipeline);
+  d.logger.error('sgwatch cannot assume the member role of this account', { account, eventId: record.eventId, alerted: sent ? 'now' : 'already today', problem: problems[0] });
+}
+
 /** The per-event function over given dependencies (or a factory run once per container, on the first event). */
 export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<HandlerDeps>), log: Logger) {
   let ready: Promise<HandlerDeps> | undefined;
@@ -102,13 +112,25 @@ export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<
     // An account outside the allow-list is judged from the event alone: no look-up (no role assumed) there.
     const account = (event?.detail as { recipientAccountId?: unknown } | undefined)?.recipientAccountId ?? event?.account;
     const allowed = !d.config.allowedAccounts || (typeof account === 'string' && d.config.allowedAccounts.includes(account));
+    // A member role that cannot be assumed fails the look-ups with MEMBER_ROLE_PROBLEM: kept and alerted once a day per account.
+    const roleProblems: string[] = [];
     const result = await processRecordWithContext(source, record, {
       policy: d.policy,
       mode: d.config.mode,
       context: allowed ? d.context : undefined,
-      onNote: (note, topic) => d.logger.warn(NOTE_MESSAGES[topic], { note }),
+      onNote: (note, topic) => {
+        if (note.includes(MEMBER_ROLE_PROBLEM)) roleProblems.push(note);
+        d.logger.warn(NOTE_MESSAGES[topic], { note });
+      },
     });
-    const outcome = await runPipeline(result, d.pipeline);
+    let outcome: PipelineOutcome;
+    try {
+      outcome = await runPipeline(result, d.pipeline);
+    } catch (err) {
+      if (err instanceof PipelineError) await memberRoleAlert(err.outcome, roleProblems, d);
+      throw err;
+    }
+    await memberRoleAlert(outcome, roleProblems, d);
     return {
       eventId: outcome.eventId,
       status: outcome.status,

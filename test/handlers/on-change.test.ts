@@ -390,3 +390,37 @@ function captureThrow(fn: () => unknown): unknown {
   }
   return undefined;
 }
+
+describe('onChange handler, a member role that cannot be assumed', () => {
+  it('keeps each record, marks its exposure unknown with the reason, and alerts the misconfigured account once a day', async () => {
+    const e = await env({ ORG_ID: 'o-abcdefghij', REMEDIATION_MODE: 'dry-run' });
+    const handler = handlerFor(e);
+    // What the member clients throw when STS refuses (lib/org/member-clients.ts; its own test checks the AssumeRole call).
+    const denied = new Error(
+      'account 444455556666 is misconfigured for sgwatch: cannot assume arn:aws:iam::444455556666:role/sgwatch-member (AccessDenied: not authorized to perform sts:AssumeRole); deploy the member template there, or check its CentralRoleArn and OrgId',
+    );
+    ec2.on(DescribeNetworkInterfacesCommand).rejects(denied);
+    ec2.on(DescribeSecurityGroupsCommand).rejects(denied);
+    ec2.on(DescribeSecurityGroupRulesCommand).rejects(denied);
+    const member = (id: string) => {
+      const event = privateSshEvent(id);
+      return { ...event, account: '444455556666', detail: { ...(event.detail as Record<string, unknown>), recipientAccountId: '444455556666' } } as CloudTrailEvent;
+    };
+    const roleAlerts = () => slackBodies.filter((b) => b.includes('sgwatch-member role cannot be assumed'));
+    const first = await handler(member('role-1'), context);
+    expect(first).toMatchObject({ eventId: 'role-1', status: 'stored' });
+    expect(roleAlerts()).toHaveLength(1);
+    expect(roleAlerts()[0]).toContain('444455556666');
+    const second = await handler(member('role-2'), context);
+    expect(second).toMatchObject({ eventId: 'role-2', status: 'stored' });
+    expect(roleAlerts()).toHaveLength(1);
+    // Both records are kept, with the reason their exposure is unknown.
+    const { createDynamoStore } = await import('../../lib/store/dynamodb');
+    const store = createDynamoStore({ tableName: e.TABLE_NAME, endpoint: embedded.endpoint });
+    for (const id of ['role-1', 'role-2']) {
+      const stored = await store.get(id);
+      expect(stored?.result.change?.account).toBe('444455556666');
+      expect(JSON.stringify(stored?.result)).toContain('is misconfigured for sgwatch');
+    }
+  });
+});
