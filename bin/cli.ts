@@ -172,6 +172,8 @@ export async function main(argv: string[]): Promise<number> {
         .default('text'),
     )
     .addOption(severityOption('--fail-on <severity>', 'exit 1 when a current finding (new or standing) reaches this severity'))
+    .option('--assume-role-arn <pattern>', 'organisation-wide: read each --account live through this role, {account} filled in (e.g. arn:aws:iam::{account}:role/sgwatch-member); your credentials are the base')
+    .option('--account <id...>', 'with --assume-role-arn: the accounts to audit (in --region)')
     .option('--no-save', 'compare with the last audit but do not keep this one')
     .addOption(storeOption())
     .option('--state-dir <dir>', STATE_DIR_HELP)

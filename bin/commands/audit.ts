@@ -19,6 +19,8 @@ import type { AuditReport } from '../../lib/audit/report';
 import type { StandingFinding } from '../../lib/audit/judge-standing';
 import { stripControl } from '../../lib/alerts/escape';
 import { UserError } from './errors';
+import { ROLE_ARN_PATTERN } from '../../lib/org/role-pattern';
+import { isAccountId } from '../../lib/aws-ids';
 import type { AwsFlags } from './aws-flags';
 import { openStore, type StoreFlags } from './local-pipeline';
 import { resolvePolicy } from './policy';
@@ -32,6 +34,9 @@ export interface AuditFlags extends StoreFlags, AwsFlags {
   failOn?: Severity;
   save?: boolean;
   color?: boolean;
+  /** Organisation-wide: audit each --account through this role (`{account}` filled in). */
+  assumeRoleArn?: string;
+  account?: string[];
 }
 
 async function liveData(flags: AuditFlags) {
@@ -41,6 +46,34 @@ async function liveData(flags: AuditFlags) {
   const data = emptyInventoryData();
   addInventoryJson(EC2_INVENTORY_SOURCE, await collectLive(flags, 'audit'), data);
   return { data, source: EC2_INVENTORY_SOURCE as string };
+}
+
+/** `--assume-role-arn P --account A…`: each account's inventory through its role; the failed accounts are reported and the rest audited. */
+async function accountsData(flags: AuditFlags, pattern: string, accounts: string[]) {
+  const { collectLiveAccounts } = await import('./inventory');
+  const { addInventoryJson, emptyInventoryData } = await import('../../lib/context/inventory-file');
+  const { EC2_INVENTORY_SOURCE } = await import('../../lib/context/ec2-inventory');
+  const { snapshots, failures } = await collectLiveAccounts(flags, 'audit', pattern, accounts);
+  for (const f of failures) process.stderr.write(`sgwatch: ${f}\n`);
+  if (snapshots.length === 0) throw new UserError(`audit: no account could be read (${failures.length} failed)`, 3);
+  const data = emptyInventoryData();
+  for (const s of snapshots) addInventoryJson(EC2_INVENTORY_SOURCE, s, data);
+  return { data, source: EC2_INVENTORY_SOURCE as string, failed: failures.length };
+}
+
+function checkAccountFlags(flags: AuditFlags, files: string[]): { pattern: string; accounts: string[] } | undefined {
+  const accounts = flags.account ?? [];
+  if (flags.assumeRoleArn === undefined) {
+    if (accounts.length > 0) throw new UserError('audit: --account needs --assume-role-arn (the role to read each account through)');
+    return undefined;
+  }
+  if (files.length > 0) throw new UserError('audit: --assume-role-arn reads accounts live; it does not go with --inventory');
+  if (!ROLE_ARN_PATTERN.test(flags.assumeRoleArn)) {
+    throw new UserError(`--assume-role-arn: expected an IAM role ARN with {account} for the account, like arn:aws:iam::{account}:role/sgwatch-member; got ${JSON.stringify(flags.assumeRoleArn)}`);
+  }
+  if (accounts.length === 0) throw new UserError('audit: --assume-role-arn needs the accounts to audit: --account 111122223333 [--account …]');
+  for (const a of accounts) if (!isAccountId(a)) throw new UserError(`--account: expected a 12-digit AWS account id, got ${JSON.stringify(a)}`);
+  return { pattern: flags.assumeRoleArn, accounts: [...new Set(accounts)] };
 }
 
 async function fileData(files: string[]) {
@@ -101,7 +134,13 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
   const files = flags.inventory ?? [];
   if (files.length > 0 && flags.region) throw new UserError('audit: give either --inventory FILE... (offline) or --region (live), not both');
   const policy = resolvePolicy(flags.policy);
-  const { data, source } = files.length > 0 ? await fileData(files) : await liveData(flags);
+  const many = checkAccountFlags(flags, files);
+  const got: { data: Awaited<ReturnType<typeof liveData>>['data']; source: string; failed?: number } = many
+    ? await accountsData(flags, many.pattern, many.accounts)
+    : files.length > 0
+      ? await fileData(files)
+      : await liveData(flags);
+  const { data, source, failed = 0 } = got;
   const { judgeStanding } = await import('../../lib/audit/judge-standing');
   const { auditAgainstLast } = await import('../../lib/audit/report');
   const now = new Date();
@@ -142,8 +181,9 @@ export async function auditCommand(flags: AuditFlags): Promise<number> {
     if (n > 0) {
       const parts = [...SEVERITIES].reverse().filter((s) => by.has(s)).map((s) => `${by.get(s)} ${s}`);
       process.stderr.write(`sgwatch: --fail-on ${failOn}: ${n} finding${n === 1 ? '' : 's'} at or above ${failOn} (${parts.join(', ')})\n`);
-      return 1;
+      return failed > 0 ? 3 : 1;
     }
   }
-  return 0;
+  // Some accounts could not be read (each named on stderr): the audit of the others is above.
+  return failed > 0 ? 3 : 0;
 }

@@ -33,6 +33,31 @@ async function regionOf(flags: AwsFlags, command: string): Promise<string> {
  * caller's credentials (inventory collect, audit --region). AWS failures are
  * user errors with exit 3 that say which permissions the role needs.
  */
+/**
+ * Every account's inventory through the role of the pattern (`audit --assume-role-arn … --account A…`):
+ * your credentials are the base, the role is assumed in each account. One account that fails is an
+ * error about that account, and the others are still collected.
+ */
+export async function collectLiveAccounts(flags: AwsFlags, command: string, pattern: string, accounts: string[]) {
+  applyAwsFlags(flags);
+  const region = await regionOf(flags, command);
+  const { EC2Client } = await import('@aws-sdk/client-ec2');
+  const { memberEc2Clients } = await import('../../lib/org/member-clients');
+  const { roleArnFromPattern } = await import('../../lib/org/role-pattern');
+  const { collectInventorySnapshot } = await import('../../lib/context/ec2-inventory');
+  const clientFor = memberEc2Clients({ roleArnFor: roleArnFromPattern(pattern), ownClient: (r) => new EC2Client({ region: r, maxAttempts: 5 }) });
+  const snapshots: Awaited<ReturnType<typeof collectInventorySnapshot>>[] = [];
+  const failures: string[] = [];
+  for (const account of accounts) {
+    try {
+      snapshots.push(await collectInventorySnapshot(clientFor({ account, region, eventId: 'audit' }), { account, region }));
+    } catch (err) {
+      failures.push(`${command} ${account}/${region}: ${errorText(err)}`);
+    }
+  }
+  return { snapshots, failures };
+}
+
 export async function collectLive(flags: AwsFlags, command: string, onProgress?: (part: string, n: number) => void) {
   applyAwsFlags(flags);
   const region = await regionOf(flags, command);

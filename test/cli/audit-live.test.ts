@@ -27,6 +27,7 @@ const RULES = [
   { id: 'sgr-0c000000000000b14', group: 'sg-0c000000000000a01', port: 443, cidr: '0.0.0.0/0' },
 ];
 const actions: string[] = [];
+const assumed: string[] = [];
 let server: Server;
 let endpoint: string;
 
@@ -48,6 +49,17 @@ beforeAll(async () => {
       const action = p.get('Action') ?? '';
       actions.push(action);
       switch (action) {
+        case 'AssumeRole': {
+          const role = p.get('RoleArn') ?? '';
+          assumed.push(`${role} ${p.get('RoleSessionName')}`);
+          if (role.includes('999988887777')) {
+            return res
+              .writeHead(403, { 'content-type': 'text/xml' })
+              .end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized to perform sts:AssumeRole</Message></Error><RequestId>r-d</RequestId></ErrorResponse>`);
+          }
+          const exp = new Date(Date.now() + 3600_000).toISOString();
+          return ok(res, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>${exp}</Expiration></Credentials><AssumedRoleUser><Arn>${role}/x</Arn><AssumedRoleId>AROA:x</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>r-a</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+        }
         case 'GetCallerIdentity':
           return ok(res, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${ACCOUNT}:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>${ACCOUNT}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r-s</RequestId></ResponseMetadata></GetCallerIdentityResponse>`);
         case 'DescribeSecurityGroups': {
@@ -115,5 +127,21 @@ describe('the live command lines', () => {
     expect(findings(live.stdout).some((k) => k.startsWith('sgr-0c000000000000b14'))).toBe(false); // 443 to the world is approved
     expect(actions).toContain('GetCallerIdentity');
     expect(actions.filter((a) => a.startsWith('Revoke') || a.startsWith('Modify'))).toEqual([]);
+  });
+
+  it('audit --assume-role-arn --account: each account through its role; one that cannot be assumed is named, the others audited, exit 3', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sgwatch-live-org-'));
+    const pattern = 'arn:aws:iam::{account}:role/sgwatch-member';
+    const run = await runCli(['audit', '--region', 'eu-west-1', '--format', 'json', '--no-save', '--assume-role-arn', pattern, '--account', ACCOUNT, '--account', '999988887777'], { env: env(), cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('sgwatch: audit 999988887777/eu-west-1: ');
+    expect(run.stderr).toContain('account 999988887777 is misconfigured for sgwatch: cannot assume arn:aws:iam::999988887777:role/sgwatch-member');
+    const summaries = (jsonLines(run.stdout) as Array<Record<string, unknown>>).filter((l) => l.kind === 'summary');
+    expect(summaries.map((l) => l.account)).toEqual([ACCOUNT]);
+    expect(summaries[0]).toMatchObject({ rules: 4 });
+    expect(assumed).toEqual(expect.arrayContaining([`arn:aws:iam::${ACCOUNT}:role/sgwatch-member sgwatch-audit`, 'arn:aws:iam::999988887777:role/sgwatch-member sgwatch-audit']));
+    const bad = await runCli(['audit', '--region', 'eu-west-1', '--assume-role-arn', 'arn:aws:iam::111122223333:role/x', '--account', ACCOUNT], { env: env(), cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--assume-role-arn: expected an IAM role ARN with {account}');
   });
 });
