@@ -24,6 +24,8 @@ import { parseHandlerConfig, type HandlerConfig } from '../pipeline/config';
 import type { Notifier } from '../pipeline/ports';
 import { alertMemberRoleOnce, PipelineError, runPipeline, type PipelineDeps, type PipelineOutcome } from '../pipeline/run';
 import { MEMBER_ROLE_PROBLEM } from '../org/member-clients';
+import { organizationOuPaths } from '../org/ou-path';
+import { hasOverrides } from '../policy/overrides';
 import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { errorMessage } from '../errors/error-text';
 
@@ -36,6 +38,8 @@ export interface HandlerDeps {
   logger: Logger;
   /** Look up what CloudTrail does not record: rule directions, group names (read-only, every mode). */
   context?: ContextResolvers;
+  /** Organisation-wide with OU overrides: an account's OU path from Organizations (undefined: the policy's static map). */
+  ouPath?: (account: string) => Promise<string[] | undefined>;
 }
 
 export interface HandlerResult {
@@ -64,7 +68,8 @@ export function buildLambdaDeps(env: Record<string, string | undefined>, logger:
   const ec2 = wireEc2({ accountId: config.selfRoleArns[0]?.split(':')[4], partition: config.selfRoleArns[0]?.split(':')[1], memberRoles: Boolean(config.orgId) });
   const policy = adapters.policy(config.policyFile);
   const { context, pipeline } = composeJudgeAndAct({ config, store, notifiers, ec2, lookUps: true, logger: pipelineLogger(logger), policy });
-  return { config, policy, logger, context, pipeline };
+  const ouPath = config.orgId && hasOverrides(policy) ? organizationOuPaths({ onFailure: (account, message) => logger.warn(message, { account }) }) : undefined;
+  return { config, policy, logger, context, pipeline, ...(ouPath ? { ouPath } : {}) };
 }
 
 
@@ -114,8 +119,10 @@ export function createOnChange(deps: HandlerDeps | (() => HandlerDeps | Promise<
     const allowed = !d.config.allowedAccounts || (typeof account === 'string' && d.config.allowedAccounts.includes(account));
     // A member role that cannot be assumed fails the look-ups with MEMBER_ROLE_PROBLEM: kept and alerted once a day per account.
     const roleProblems: string[] = [];
+    const ous = d.ouPath && typeof account === 'string' ? await d.ouPath(account) : undefined;
     const result = await processRecordWithContext(source, record, {
       policy: d.policy,
+      ...(ous ? { ousOf: () => ous } : {}),
       mode: d.config.mode,
       context: allowed ? d.context : undefined,
       onNote: (note, topic) => {

@@ -160,6 +160,13 @@ describe('packaged template', () => {
     expect(resources.AssumeMemberRoles.Properties.Roles).toEqual([{ Ref: 'IamRoleLambdaExecution' }]);
     expect(resources.AssumeMemberRoles.Properties.PolicyDocument.Statement).toEqual([
       { Sid: 'AssumeMemberRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sgwatch-member' }, Condition: { StringEquals: { 'aws:ResourceOrgID': ORG_ID } } },
+      // Overrides by OU: the one read-only Organizations call, on this Organization's accounts and OUs only.
+      {
+        Sid: 'ReadOuOfAccounts',
+        Effect: 'Allow',
+        Action: 'organizations:ListParents',
+        Resource: [{ 'Fn::Sub': `arn:\${AWS::Partition}:organizations::*:account/${ORG_ID}/*` }, { 'Fn::Sub': `arn:\${AWS::Partition}:organizations::*:ou/${ORG_ID}/*` }],
+      },
     ]);
     expect(resources.OnChangeLambdaFunction.Properties.Environment.Variables.ORG_ID).toBe(ORG_ID);
     expect(JSON.stringify(resources.AuditRole.Properties.Policies)).not.toContain('sts:');
