@@ -19,7 +19,7 @@ import type { AuditReport } from '../../lib/audit/report';
 import type { StandingFinding } from '../../lib/audit/judge-standing';
 import { stripControl } from '../../lib/alerts/escape';
 import { UserError } from './errors';
-import { ROLE_ARN_PATTERN } from '../../lib/org/role-pattern';
+import { rolePatternProblem } from '../../lib/org/role-pattern';
 import { isAccountId } from '../../lib/aws-ids';
 import type { AwsFlags } from './aws-flags';
 import { openStore, type StoreFlags } from './local-pipeline';
@@ -68,9 +68,8 @@ function checkAccountFlags(flags: AuditFlags, files: string[]): { pattern: strin
     return undefined;
   }
   if (files.length > 0) throw new UserError('audit: --assume-role-arn reads accounts live; it does not go with --inventory');
-  if (!ROLE_ARN_PATTERN.test(flags.assumeRoleArn)) {
-    throw new UserError(`--assume-role-arn: expected an IAM role ARN with {account} for the account, like arn:aws:iam::{account}:role/sgwatch-member; got ${JSON.stringify(flags.assumeRoleArn)}`);
-  }
+  const problem = rolePatternProblem(flags.assumeRoleArn);
+  if (problem) throw new UserError(problem);
   if (accounts.length === 0) throw new UserError('audit: --assume-role-arn needs the accounts to audit: --account 111122223333 [--account …]');
   for (const a of accounts) if (!isAccountId(a)) throw new UserError(`--account: expected a 12-digit AWS account id, got ${JSON.stringify(a)}`);
   return { pattern: flags.assumeRoleArn, accounts: [...new Set(accounts)] };

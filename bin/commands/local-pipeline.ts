@@ -13,7 +13,7 @@ import { DEFAULT_RETENTION_DAYS, TOPIC_ARN } from '../../lib/pipeline/config';
 import type { ContextResolvers } from '../../lib/process';
 import { errorMessage, errorText } from '../../lib/errors/error-text';
 import { applyAwsFlags, type AwsFlags } from './aws-flags';
-import { ROLE_ARN_PATTERN } from '../../lib/org/role-pattern';
+import { rolePatternProblem } from '../../lib/org/role-pattern';
 import { UserError } from './errors';
 
 // Adapters are loaded when a command needs them: the AWS SDK clients cost
@@ -180,9 +180,8 @@ export async function openLocalPipeline(flags: LocalPipelineFlags, mode: Remedia
   // --assume-role-arn: each record's look-ups (and revokes) in its own account, through that account's role;
   // the role is then what limits where a revoke can land, not the caller's account.
   const assumeRoleArn = flags.assumeRoleArn;
-  if (assumeRoleArn !== undefined && !ROLE_ARN_PATTERN.test(assumeRoleArn)) {
-    throw new UserError(`--assume-role-arn: expected an IAM role ARN with {account} for the account, like arn:aws:iam::{account}:role/sgwatch-member; got ${JSON.stringify(assumeRoleArn)}`);
-  }
+  const problem = assumeRoleArn === undefined ? undefined : rolePatternProblem(assumeRoleArn);
+  if (problem) throw new UserError(problem);
   const ec2 =
     lookUps || mode === 'enforce'
       ? (await import('../../lib/wiring/ec2')).wireEc2(assumeRoleArn ? { assumeRoleArn } : { accountId: mode === 'enforce' ? await enforceAccount() : undefined })
