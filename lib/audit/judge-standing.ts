@@ -65,6 +65,8 @@ export interface JudgeStandingOptions {
   source: string;
   /** The scope of rules whose inventory part names none (raw describe-* output): default `unknown`/`unknown`. */
   fallback?: Partial<InventoryScope>;
+  /** An account's OU path from Organizations (policy overrides by OU); absent or undefined: the policy's static map. */
+  ousOf?: (account: string) => readonly string[] | undefined;
 }
 
 /** Judges every rule of the data, per (account, region). */
@@ -143,7 +145,7 @@ export function judgeStanding(data: InventoryData, opts: JudgeStandingOptions): 
         rules: rules.map((r) => addedRule(r)),
       };
       // Each account's rules by its own policy (the policy's overrides: for its OUs and for it).
-      const verdict = evaluate(change, effectivePolicy(opts.policy, scope.account).policy, { mode: 'off', now: opts.now, context });
+      const verdict = evaluate(change, effectivePolicy(opts.policy, scope.account, opts.ousOf?.(scope.account)).policy, { mode: 'off', now: opts.now, context });
       // Violations only: an `info` finding (an undocumented rule) on every standing rule would drown the rest.
       for (const f of verdict.findings) if (severityAtLeast(f.severity, VIOLATION_THRESHOLD)) audit.findings.push(standing(f, change, exposure.state));
     }

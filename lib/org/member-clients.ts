@@ -38,6 +38,12 @@ export interface MemberClientOptions {
   /** The home account's EC2 client for a region (the function's own credentials). */
   ownClient: (region: string) => EC2Client;
   now?: () => number;
+  /**
+   * An IAM session policy for every assumed session: the session can do at most what it allows.
+   * The Organization-wide audit passes the read-only look-ups, so its sessions cannot revoke even
+   * where the member role may (enforce).
+   */
+  sessionPolicy?: string;
 }
 
 export type ChangeScope = { account: string; region: string; eventId?: string };
@@ -61,7 +67,7 @@ export function memberEc2Clients(opts: MemberClientOptions): (change: ChangeScop
     const roleArn = opts.roleArnFor ? opts.roleArnFor(account) : memberRoleArn(account, opts.partition, opts.roleName);
     let sts = opts.sts ?? stsFor.get(region);
     if (!sts) stsFor.set(region, (sts = new STSClient({ region, maxAttempts: 3 })));
-    const value = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName(eventId), DurationSeconds: 3600 })).then(
+    const value = sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName(eventId), DurationSeconds: 3600, ...(opts.sessionPolicy ? { Policy: opts.sessionPolicy } : {}) })).then(
       (out) => {
         const c = out.Credentials;
         if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`account ${account}: AssumeRole of ${roleArn} returned no credentials`);

@@ -27,6 +27,8 @@ import {
 import { FINDINGS_INDEX, GROUP_INDEX } from './table';
 import { dynamoAuditStore } from './audit-items';
 import { dynamoCanaryStore } from './canary-items';
+import { dynamoOrgAuditRunStore } from './org-audit-items';
+import type { OrgAuditRunStore } from '../org/audit-run';
 import type { CanaryStore } from '../org/canary';
 import { packResult, unpackResult, type Packing } from './item-size';
 
@@ -105,7 +107,7 @@ class SetOnRecord {
   }
 }
 
-export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & AuditStore & CanaryStore {
+export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & AuditStore & CanaryStore & OrgAuditRunStore {
   const { tableName } = options;
   const defaultLimit = options.defaultLimit ?? 100;
   const base =
@@ -256,6 +258,7 @@ export function createDynamoStore(options: DynamoStoreOptions): ChangeStore & Au
   return {
     ...dynamoAuditStore(doc, tableName),
     ...dynamoCanaryStore(doc, tableName),
+    ...dynamoOrgAuditRunStore(doc, tableName),
     async putIfAbsent(record) {
       const groups = groupsOf(record);
       const mainGroup = record.result.change?.groupId ?? undefined;

@@ -16,6 +16,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { Policy } from '../policy/schema';
+import type { Severity } from '../model';
 import type { InventoryScope } from '../context/inventory';
 import { addInventoryJson, emptyInventoryData, type InventoryData } from '../context/inventory-file';
 import { collectInventorySnapshot, EC2_INVENTORY_SOURCE } from '../context/ec2-inventory';
@@ -28,6 +29,7 @@ import { runPipeline, type PipelineDeps } from '../pipeline/run';
 import { lambdaStoreAndNotifiers, pipelineLogger } from './stack-adapters';
 import { callerAccount } from './caller-account';
 import { checkCanaries, type CanaryCheckOutcome } from '../org/late-canary';
+import type { OrgAuditFanOutDeps } from './org-audit';
 
 export interface AuditDeps {
   policy: Policy;
@@ -40,6 +42,8 @@ export interface AuditDeps {
   collect: (scope: InventoryScope) => Promise<InventoryData>;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
   now?: () => Date;
+  /** Organisation-wide with an audit queue (lib/wiring/org-audit.ts): the schedule fans the audit out over the Organization instead. */
+  organization?: OrgAuditFanOutDeps;
   /** The member stacks' canary period (CANARY_PERIOD_MINUTES, default 60): a pair is silent after two. */
   canaryPeriodMs?: number;
 }
@@ -85,41 +89,56 @@ export interface AuditOutcome {
   new: number;
   standing: number;
   resolved: number;
+  /** The worst severity among the new findings (the new ones are sorted worst first). */
+  worstNew?: Severity;
   /** `sent`, `none` (nothing new), or why the pipeline sent nothing (below minAlertSeverity, ...). */
   alert: string;
 }
 
-export function createScheduledAudit(deps: AuditDeps) {
-  return async (): Promise<AuditOutcome> => {
-    const scope = await deps.scope();
-    const auditedAt = (deps.now ?? (() => new Date()))();
-    const data = await deps.collect(scope);
-    const [audit] = judgeStanding(data, { policy: deps.policy, now: auditedAt, source: EC2_INVENTORY_SOURCE, fallback: scope }).filter(
-      (a) => a.scope.account === scope.account && a.scope.region === scope.region,
-    );
-    const current = audit ?? { scope, groups: 0, rules: 0, findings: [] };
-    const report: AuditReport = compareAudit(current, await deps.store.latestAudit(scope), auditedAt.toISOString());
-    let alert = 'none';
-    if (report.new.length > 0) {
-      // Throws (PipelineError) when an alert step failed: the snapshot is then not kept.
-      const outcome = await runPipeline(auditResult(report), deps.pipeline);
-      alert = outcome.alert.send ? 'sent' : (outcome.alert.why ?? 'none');
-    }
-    await deps.store.putAudit(snapshotOf(current, report.auditedAt));
-    const out: AuditOutcome = {
-      account: scope.account,
-      region: scope.region,
-      groups: report.groups,
-      rules: report.rules,
-      findings: current.findings.length,
-      new: report.new.length,
-      standing: report.standing.length,
-      resolved: report.resolved.length,
-      alert,
-    };
-    deps.logger.info('sgwatch audit done', { ...out, counts: report.counts, worstGroups: report.worstGroups });
-    return out;
+/**
+ * Audits one (account, region) from its inventory: judge, compare with its last snapshot, alert what
+ * is new, keep the new snapshot. The scheduled audit runs it on the function's own scope; the
+ * Organization-wide audit's workers on each pair of a run (lib/wiring/org-audit.ts).
+ */
+export async function auditScope(
+  deps: Pick<AuditDeps, 'policy' | 'store' | 'pipeline' | 'logger'>,
+  scope: InventoryScope,
+  collect: (scope: InventoryScope) => Promise<InventoryData>,
+  auditedAt: Date,
+  /** The account's OU path from Organizations (policy overrides by OU); absent: the policy's static map. */
+  ous?: readonly string[],
+): Promise<AuditOutcome> {
+  const data = await collect(scope);
+  const [audit] = judgeStanding(data, { policy: deps.policy, now: auditedAt, source: EC2_INVENTORY_SOURCE, fallback: scope, ...(ous ? { ousOf: () => ous } : {}) }).filter(
+    (a) => a.scope.account === scope.account && a.scope.region === scope.region,
+  );
+  const current = audit ?? { scope, groups: 0, rules: 0, findings: [] };
+  const report: AuditReport = compareAudit(current, await deps.store.latestAudit(scope), auditedAt.toISOString());
+  let alert = 'none';
+  if (report.new.length > 0) {
+    // Throws (PipelineError) when an alert step failed: the snapshot is then not kept.
+    const outcome = await runPipeline(auditResult(report), deps.pipeline);
+    alert = outcome.alert.send ? 'sent' : (outcome.alert.why ?? 'none');
+  }
+  await deps.store.putAudit(snapshotOf(current, report.auditedAt));
+  const out: AuditOutcome = {
+    account: scope.account,
+    region: scope.region,
+    groups: report.groups,
+    rules: report.rules,
+    findings: current.findings.length,
+    new: report.new.length,
+    standing: report.standing.length,
+    resolved: report.resolved.length,
+    ...(report.new[0] ? { worstNew: report.new[0].severity } : {}),
+    alert,
   };
+  deps.logger.info('sgwatch audit done', { ...out, counts: report.counts, worstGroups: report.worstGroups });
+  return out;
+}
+
+export function createScheduledAudit(deps: AuditDeps) {
+  return async (): Promise<AuditOutcome> => auditScope(deps, await deps.scope(), deps.collect, (deps.now ?? (() => new Date()))());
 }
 
 /** The Lambda's dependencies from the environment (the same variables as onChange). */
