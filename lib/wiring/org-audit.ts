@@ -77,7 +77,9 @@ export async function summariseRun(deps: OrgAuditShared, runId: string): Promise
   const failed = read.results.filter((r) => r.status === 'failed').map((r) => ({ pair: pairKey(r), reason: r.reason }));
   const missing = missingPairs(read.run, read.results).map(pairKey);
   const alert = outcome.alert.send ? 'sent' : (outcome.alert.why ?? 'none');
-  (counts.failed + counts.missing > 0 ? deps.logger.warn : deps.logger.info)('sgwatch organization audit summary', { runId, ...counts, failed, missing, alert });
+  const extra = { runId, ...counts, failed, missing, alert };
+  if (counts.failed + counts.missing > 0) deps.logger.warn('sgwatch organization audit summary: some pairs were not audited', extra);
+  else deps.logger.info('sgwatch organization audit summary', extra);
   return { ...read, alert };
 }
 
