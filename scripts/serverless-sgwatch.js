@@ -9,6 +9,8 @@
  *   resolved function environment, and the policyFile with the real policy
  *   loader. Errors name the parameter, its value and what is expected, and are
  *   ServerlessErrors: one message, no stack trace, exit code 1.
+ * - `auditRegions` and `orgAuditMaxTries` (custom.sgwatch): with the
+ *   Organization-wide audit's parsers (lib/org/audit-settings.ts).
  * - `watchedVpcs` (custom.sgwatch.watchedVpcs): VPC ids only, and
  *   `${sgwatch:watchedVpcArnPatterns}`, their ec2:Vpc patterns for the
  *   revoke grant's VPC scope.
@@ -58,7 +60,21 @@ function auditScheduleProblems(value) {
   return RATE.test(v) || CRON.test(v) ? [] : [`parameter auditSchedule is ${JSON.stringify(v)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`];
 }
 
-function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSchedule) {
+/** auditRegions and orgAuditMaxTries, with the Organization-wide audit's own parsers (lib/org/audit-settings.ts). */
+function orgAuditProblems(serviceDir, auditRegions, orgAuditMaxTries) {
+  const settings = loadTsModule(serviceDir, 'lib/org/audit-settings.ts');
+  const problems = [];
+  for (const check of [() => settings.parseAuditRegions(auditRegions, 'parameter auditRegions'), () => settings.parseMaxTries(orgAuditMaxTries === undefined ? undefined : String(orgAuditMaxTries), 'parameter orgAuditMaxTries')]) {
+    try {
+      check();
+    } catch (err) {
+      problems.push(err.message);
+    }
+  }
+  return problems;
+}
+
+function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSchedule, org = {}) {
   const config = loadTsModule(serviceDir, 'lib/pipeline/config.ts');
   const env = {};
   for (const [name, value] of Object.entries(environment || {})) {
@@ -77,6 +93,7 @@ function stageProblems(serviceDir, environment, policyFile, watchedVpcs, auditSc
   }
   problems.push(...watchedVpcProblems(watchedVpcs));
   problems.push(...auditScheduleProblems(auditSchedule));
+  problems.push(...orgAuditProblems(serviceDir, org.auditRegions, org.orgAuditMaxTries));
   if (policyFile !== undefined) {
     const compiled = compilePolicy(serviceDir, path.resolve(serviceDir, policyFile), policyFile);
     if (compiled.error) problems.push(`parameter policyFile: ${compiled.error}`);
@@ -124,7 +141,7 @@ class SgwatchPackageChecks {
     const sls = this.serverless;
     const serviceDir = serverlessDir(sls);
     const custom = (sls.service.custom && sls.service.custom.sgwatch) || {};
-    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs, custom.auditSchedule);
+    const problems = stageProblems(serviceDir, sls.service.provider.environment, custom.policyFile, custom.watchedVpcs, custom.auditSchedule, custom);
     if (problems.length > 0) {
       throw new sls.classes.Error(`sgwatch: invalid stage parameters (serverless.yml params or --param):\n  ${problems.join('\n  ')}`);
     }

@@ -19,8 +19,9 @@
  * Once per account (`CreateMemberRole=true` in one region only: IAM is global,
  * and StackSets create every resource in every region):
  * - **The member role `sgwatch-member`**, which the central Lambda assumes for
- *   look-ups and remediation. It trusts only the central Lambda's role, and
- *   only from inside the Organization (`aws:PrincipalOrgID`). Read-only
+ *   look-ups and remediation. It trusts only the central Lambda's role (and
+ *   the central audit's role, `CentralAuditRoleArn`, for the Organization-wide
+ *   audit), and only from inside the Organization (`aws:PrincipalOrgID`). Read-only
  *   look-ups always; the revoke permissions only when `RemediationMode` is
  *   `enforce`, scoped to this account's groups and rules in `WatchedRegions`
  *   (`ec2:Region`), with the same Deny on `sgwatch:protect=true` groups
@@ -60,6 +61,12 @@ export function memberTemplate(): Record<string, unknown> {
         Description: "ARN of the central sgwatch Lambda's role (the only principal allowed to assume sgwatch-member)",
         AllowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@/_-]+$',
       },
+      CentralAuditRoleArn: {
+        Type: 'String',
+        Default: '',
+        Description: "ARN of the central sgwatch audit's role (stack output CentralAuditRoleArn), which may also assume sgwatch-member, always with a read-only session policy; empty: no Organization-wide audit",
+        AllowedPattern: '^$|^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@/_-]+$',
+      },
       OrgId: { Type: 'String', Description: 'The AWS Organization id (o-...)', AllowedPattern: '^o-[a-z0-9]{10,32}$' },
       RemediationMode: { Type: 'String', AllowedValues: ['off', 'dry-run', 'enforce'], Default: 'off', Description: 'enforce grants sgwatch-member the revoke permissions in this account' },
       WatchedRegions: { Type: 'CommaDelimitedList', Description: 'Regions where sgwatch-member may revoke (enforce only), e.g. eu-west-1,us-east-1' },
@@ -71,6 +78,7 @@ export function memberTemplate(): Record<string, unknown> {
       MemberRole: { 'Fn::Equals': [ref('CreateMemberRole'), 'true'] },
       EnforceRemediation: { 'Fn::And': [{ Condition: 'MemberRole' }, { 'Fn::Equals': [ref('RemediationMode'), 'enforce'] }] },
       DefaultVpc: { 'Fn::Equals': [ref('CanaryVpcId'), ''] },
+      CentralAudit: { 'Fn::Not': [{ 'Fn::Equals': [ref('CentralAuditRoleArn'), ''] }] },
     },
     Resources: {
       ForwardRole: {
@@ -111,7 +119,8 @@ export function memberTemplate(): Record<string, unknown> {
               {
                 Sid: 'CentralSgwatchOnly',
                 Effect: 'Allow',
-                Principal: { AWS: ref('CentralRoleArn') },
+                // The central change function; and the central audit when given (its sessions carry a read-only session policy).
+                Principal: { AWS: { 'Fn::If': ['CentralAudit', [ref('CentralRoleArn'), ref('CentralAuditRoleArn')], ref('CentralRoleArn')] } },
                 Action: 'sts:AssumeRole',
                 Condition: { StringEquals: { 'aws:PrincipalOrgID': ref('OrgId') } },
               },

@@ -45,6 +45,7 @@ import { auditScope, buildAuditDeps, type AuditDeps, type AuditOutcome } from '.
 import { parseHandlerConfig } from '../pipeline/config';
 import { organizationOuPaths } from '../org/ou-path';
 import { hasOverrides } from '../policy/overrides';
+import { parseAuditRegions, parseMaxTries } from '../org/audit-settings';
 
 type Log = Pick<Logger, 'info' | 'warn' | 'error'>;
 
@@ -256,27 +257,9 @@ export function sqsEnqueue(queueUrl: string, client = new SQSClient({ maxAttempt
 /** The Organization's accounts from Organizations (a global service, served from us-east-1 in the aws partition). */
 export const organizationAccountList = (client = new OrganizationsClient({ region: 'us-east-1', maxAttempts: 3 })) => () => organizationAccounts(client);
 
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 function runStoreOf(store: unknown): OrgAuditRunStore {
   if (typeof (store as Partial<OrgAuditRunStore>).startRun !== 'function') throw new Error('the Organization-wide audit keeps its runs in the DynamoDB table: SGWATCH_STORE must be dynamodb');
   return store as OrgAuditRunStore;
-}
-
-/** AUDIT_REGIONS: the regions audited in every account (empty: the stack's own region). */
-export function auditRegions(env: Record<string, string | undefined>): string[] {
-  const regions = (env.AUDIT_REGIONS ?? '').split(/[\s,]+/).filter(Boolean);
-  for (const r of regions) if (!REGION_NAME.test(r)) throw new Error(`AUDIT_REGIONS holds ${JSON.stringify(r)}; expected AWS region names separated by commas (eu-west-1,us-east-1), or empty for the stack's region`);
-  return [...new Set(regions)];
-}
-
-/** ORG_AUDIT_MAX_TRIES: deliveries of a pair's message before it is recorded failed (the audit queue's maxReceiveCount). */
-export function orgAuditMaxTries(env: Record<string, string | undefined>): number {
-  const text = (env.ORG_AUDIT_MAX_TRIES ?? '').trim();
-  if (text === '') return 3;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 20) throw new Error(`ORG_AUDIT_MAX_TRIES is ${JSON.stringify(text)}; expected a whole number from 1 to 20, the audit queue's maxReceiveCount`);
-  return n;
 }
 
 /** The fan-out's dependencies, when the stack is organisation-wide and has its audit queue (ORG_ID, ORG_AUDIT_QUEUE_URL); else undefined. */
@@ -284,7 +267,7 @@ export function buildOrgAuditFanOutDeps(env: Record<string, string | undefined>,
   const config = parseHandlerConfig(env);
   const queueUrl = (env.ORG_AUDIT_QUEUE_URL ?? '').trim();
   if (!config.orgId || !queueUrl) return undefined;
-  const regions = auditRegions(env);
+  const regions = parseAuditRegions(env.AUDIT_REGIONS);
   return {
     runs: runStoreOf(audit.store),
     pipeline: audit.pipeline,
@@ -312,6 +295,6 @@ export function buildOrgAuditWorkerDeps(env: Record<string, string | undefined>,
     pipeline: audit.pipeline,
     logger,
     audit: memberPairAudit(audit, homeAccount || undefined, partition || undefined, ouPath),
-    maxTries: orgAuditMaxTries(env),
+    maxTries: parseMaxTries(env.ORG_AUDIT_MAX_TRIES),
   };
 }

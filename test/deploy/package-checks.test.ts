@@ -15,7 +15,7 @@ import { parseHandlerConfig, parseSsmParameterName, ssmParameterArnPath } from '
 const root = join(__dirname, '..', '..');
 type Plugin = {
   new (sls: unknown): { configurationVariablesSources: { sgwatch: { resolve(a: { address: string; resolveVariable(v: string): Promise<unknown> }): Promise<{ value: string }> } } };
-  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string): string[];
+  stageProblems(dir: string, environment: Record<string, unknown>, policyFile?: string, watchedVpcs?: string, auditSchedule?: string, org?: { auditRegions?: string; orgAuditMaxTries?: number }): string[];
   removeStagingFolders(names: string[], pid?: number, dir?: string): void;
 };
 const plugin = createRequire(join(root, 'package.json'))('./scripts/serverless-sgwatch.js') as Plugin;
@@ -56,6 +56,15 @@ describe('stage parameter checks', () => {
     for (const bad of ['daily', 'rate(1 days)', 'rate(2 day)', 'rate(0 hours)', 'cron(0 6 * *)']) {
       expect(plugin.stageProblems(root, devEnvironment(), undefined, '', bad)).toEqual([`parameter auditSchedule is ${JSON.stringify(bad)}; expected an EventBridge schedule: rate(1 day), rate(12 hours), or cron(min hour day month weekday year)`]);
     }
+  });
+
+  it('auditRegions are region names (empty: the stack\'s region) and orgAuditMaxTries 1 to 20, named when wrong', () => {
+    expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, { auditRegions: 'eu-west-1, us-east-1', orgAuditMaxTries: 5 })).toEqual([]);
+    expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, { auditRegions: '', orgAuditMaxTries: 3 })).toEqual([]);
+    expect(plugin.stageProblems(root, devEnvironment(), undefined, '', undefined, { auditRegions: 'eu-west-1,Frankfurt', orgAuditMaxTries: 0 })).toEqual([
+      'parameter auditRegions holds "Frankfurt"; expected AWS region names separated by commas (eu-west-1,us-east-1), or empty for the stack\'s region',
+      'parameter orgAuditMaxTries is "0"; expected a whole number from 1 to 20, the audit queue\'s maxReceiveCount',
+    ]);
   });
 
   it('orgId is empty (one account) or an AWS Organization id', () => {

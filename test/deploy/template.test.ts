@@ -134,8 +134,7 @@ describe('packaged template', () => {
     }
     expect(resources.AuditLambdaFunction.Properties.Environment.Variables.CANARY_PERIOD_MINUTES).toBe('60');
     expect(resources.AuditLambdaFunction.Properties.Handler).toBe('handlers/audit.handler');
-    const [dlqId] = ofType('AWS::SQS::Queue')[0];
-    expect(resources.AuditLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [dlqId, 'Arn'] });
+    expect(resources.AuditLambdaEvConf.Properties.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': ['ChangeDeadLetterQueue', 'Arn'] });
   });
 
   it('organisation-wide (orgId set): a bus only the Organization may put on, a rule from it to onChange with the same pattern, retries and dead-letter queue', () => {
@@ -170,6 +169,38 @@ describe('packaged template', () => {
     ]);
     expect(resources.OnChangeLambdaFunction.Properties.Environment.Variables.ORG_ID).toBe(ORG_ID);
     expect(JSON.stringify(resources.AuditRole.Properties.Policies)).not.toContain('sts:');
+  });
+
+  it('organisation-wide audit: a queue with redrive to its own dead-letter queue, workers under the audit role with bounded concurrency, read-only through member roles', () => {
+    for (const id of ['OrgAuditQueue', 'OrgAuditDeadLetterQueue', 'OrgAuditQueueMapping', 'AuditOrganization']) expect(resources[id].Condition, id).toBe('OrgDeployment');
+    const queue = resources.OrgAuditQueue.Properties;
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['OrgAuditDeadLetterQueue', 'Arn'] }, maxReceiveCount: 3 });
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    // A message is never delivered again while a worker (900 s) still audits it.
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * resources.OrgAuditWorkerLambdaFunction.Properties.Timeout);
+    expect(resources.OrgAuditWorkerLambdaFunction.Properties.Role).toEqual({ 'Fn::GetAtt': ['AuditRole', 'Arn'] });
+    expect(resources.OrgAuditWorkerLambdaFunction.Properties.Environment.Variables.ORG_AUDIT_MAX_TRIES).toBe('3');
+    expect(resources.OrgAuditQueueMapping.Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': ['OrgAuditQueue', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['OrgAuditWorkerLambdaFunction', 'Arn'] },
+      BatchSize: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+    // The schedule fans out only organisation-wide.
+    expect(resources.AuditLambdaFunction.Properties.Environment.Variables.ORG_AUDIT_QUEUE_URL).toEqual({ 'Fn::If': ['OrgDeployment', { Ref: 'OrgAuditQueue' }, ''] });
+    const org = resources.AuditOrganization.Properties;
+    expect(org.Roles).toEqual([{ Ref: 'AuditRole' }]);
+    const bySid = Object.fromEntries(org.PolicyDocument.Statement.map((st: Json) => [st.Sid, st]));
+    expect(bySid.AssumeMemberRolesToAudit).toEqual({ Sid: 'AssumeMemberRolesToAudit', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sgwatch-member' }, Condition: { StringEquals: { 'aws:ResourceOrgID': ORG_ID } } });
+    // ListAccounts takes no resource but '*'; it is the only statement with it in this policy.
+    expect(bySid.ListOrganizationAccounts).toEqual({ Sid: 'ListOrganizationAccounts', Effect: 'Allow', Action: 'organizations:ListAccounts', Resource: '*' });
+    expect(org.PolicyDocument.Statement.filter((st: Json) => st.Resource === '*').map((st: Json) => st.Sid)).toEqual(['ListOrganizationAccounts']);
+    expect(bySid.AuditQueue.Resource).toEqual({ 'Fn::GetAtt': ['OrgAuditQueue', 'Arn'] });
+    // Only the audit role touches the audit queue: never the change function's role.
+    const onChangeSqs = statements().filter((st) => st.owner !== 'AuditOrganization' && JSON.stringify(st.statement.Resource ?? '').includes('OrgAuditQueue'));
+    expect(onChangeSqs).toEqual([]);
+    expect(template.Outputs.CentralAuditRoleArn.Value).toEqual({ 'Fn::GetAtt': ['AuditRole', 'Arn'] });
   });
 
   it('the table is on-demand with PITR, TTL on expiresAt, SSE, and the keys of lib/store/table.json', () => {

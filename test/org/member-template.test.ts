@@ -29,14 +29,25 @@ describe('member template', () => {
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }]);
   });
 
-  it('sgwatch-member: trusts only the central Lambda role from inside the Organization; read-only look-ups; once per account', () => {
+  it('sgwatch-member: trusts only the central Lambda role (and the central audit role when given) from inside the Organization; read-only look-ups; once per account', () => {
     const role = r.MemberRole;
     expect(role.Condition).toBe('MemberRole');
     expect(t.Conditions.MemberRole).toEqual({ 'Fn::Equals': [{ Ref: 'CreateMemberRole' }, 'true'] });
     expect(role.Properties.RoleName).toBe('sgwatch-member');
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Sid: 'CentralSgwatchOnly', Effect: 'Allow', Principal: { AWS: { Ref: 'CentralRoleArn' } }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrgId' } } } },
+      {
+        Sid: 'CentralSgwatchOnly',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::If': ['CentralAudit', [{ Ref: 'CentralRoleArn' }, { Ref: 'CentralAuditRoleArn' }], { Ref: 'CentralRoleArn' }] } },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrgId' } } },
+      },
     ]);
+    // Without a CentralAuditRoleArn (its default), only the change function's role.
+    expect(t.Conditions.CentralAudit).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CentralAuditRoleArn' }, ''] }] });
+    const pattern = new RegExp(t.Parameters.CentralAuditRoleArn.AllowedPattern);
+    expect(['', 'arn:aws:iam::111122223333:role/sgwatch-prod-AuditRole-1A2B'].every((v) => pattern.test(v))).toBe(true);
+    expect(pattern.test('arn:aws:iam::*:role/x')).toBe(false);
     const actions = statementsOf(role).flatMap((s) => s.Action);
     expect(actions.every((a: string) => /^ec2:(Describe|Get)/.test(a))).toBe(true);
     expect(actions).toEqual(expect.arrayContaining(['ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:GetManagedPrefixListEntries']));
