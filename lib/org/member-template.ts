@@ -44,6 +44,8 @@ export function sgwatchEventPattern() {
 }
 
 const sub = (s: string) => ({ 'Fn::Sub': s });
+/** An IAM role ARN (no comma in the name: the parameters list several, separated by commas). */
+const ROLE_ARN = 'arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=.@/_-]+';
 const ref = (name: string) => ({ Ref: name });
 
 export function memberTemplate(): Record<string, unknown> {
@@ -58,14 +60,16 @@ export function memberTemplate(): Record<string, unknown> {
       },
       CentralRoleArn: {
         Type: 'String',
-        Description: "ARN of the central sgwatch Lambda's role (the only principal allowed to assume sgwatch-member)",
-        AllowedPattern: '^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@/_-]+$',
+        Description:
+          "ARN of the central sgwatch Lambda's role (stack output CentralRoleArn), the principal allowed to assume sgwatch-member; with a central stack per region, every region's, separated by commas",
+        AllowedPattern: `^${ROLE_ARN}(,${ROLE_ARN})*$`,
       },
       CentralAuditRoleArn: {
         Type: 'String',
         Default: '',
-        Description: "ARN of the central sgwatch audit's role (stack output CentralAuditRoleArn), which may also assume sgwatch-member, always with a read-only session policy; empty: no Organization-wide audit",
-        AllowedPattern: '^$|^arn:aws[a-z-]*:iam::\\d{12}:role/[A-Za-z0-9+=,.@/_-]+$',
+        Description:
+          "ARN of the central sgwatch audit's role (stack output CentralAuditRoleArn; several separated by commas), which may also assume sgwatch-member, always with a read-only session policy; empty: no Organization-wide audit",
+        AllowedPattern: `^$|^${ROLE_ARN}(,${ROLE_ARN})*$`,
       },
       OrgId: { Type: 'String', Description: 'The AWS Organization id (o-...)', AllowedPattern: '^o-[a-z0-9]{10,32}$' },
       RemediationMode: { Type: 'String', AllowedValues: ['off', 'dry-run', 'enforce'], Default: 'off', Description: 'enforce grants sgwatch-member the revoke permissions in this account' },
@@ -120,7 +124,9 @@ export function memberTemplate(): Record<string, unknown> {
                 Sid: 'CentralSgwatchOnly',
                 Effect: 'Allow',
                 // The central change function; and the central audit when given (its sessions carry a read-only session policy).
-                Principal: { AWS: { 'Fn::If': ['CentralAudit', [ref('CentralRoleArn'), ref('CentralAuditRoleArn')], ref('CentralRoleArn')] } },
+                Principal: {
+                  AWS: { 'Fn::Split': [',', { 'Fn::If': ['CentralAudit', { 'Fn::Join': [',', [ref('CentralRoleArn'), ref('CentralAuditRoleArn')]] }, ref('CentralRoleArn')] }] },
+                },
                 Action: 'sts:AssumeRole',
                 Condition: { StringEquals: { 'aws:PrincipalOrgID': ref('OrgId') } },
               },

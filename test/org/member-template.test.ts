@@ -38,7 +38,7 @@ describe('member template', () => {
       {
         Sid: 'CentralSgwatchOnly',
         Effect: 'Allow',
-        Principal: { AWS: { 'Fn::If': ['CentralAudit', [{ Ref: 'CentralRoleArn' }, { Ref: 'CentralAuditRoleArn' }], { Ref: 'CentralRoleArn' }] } },
+        Principal: { AWS: { 'Fn::Split': [',', { 'Fn::If': ['CentralAudit', { 'Fn::Join': [',', [{ Ref: 'CentralRoleArn' }, { Ref: 'CentralAuditRoleArn' }]] }, { Ref: 'CentralRoleArn' }] }] } },
         Action: 'sts:AssumeRole',
         Condition: { StringEquals: { 'aws:PrincipalOrgID': { Ref: 'OrgId' } } },
       },
@@ -48,6 +48,10 @@ describe('member template', () => {
     const pattern = new RegExp(t.Parameters.CentralAuditRoleArn.AllowedPattern);
     expect(['', 'arn:aws:iam::111122223333:role/sgwatch-prod-AuditRole-1A2B'].every((v) => pattern.test(v))).toBe(true);
     expect(pattern.test('arn:aws:iam::*:role/x')).toBe(false);
+    // A central stack per region: each region's roles, separated by commas; nothing else.
+    const central = new RegExp(t.Parameters.CentralRoleArn.AllowedPattern);
+    expect(central.test('arn:aws:iam::111122223333:role/sgwatch-prod-eu-west-1-lambdaRole,arn:aws:iam::111122223333:role/sgwatch-prod-us-east-1-lambdaRole')).toBe(true);
+    for (const bad of ['', 'arn:aws:iam::111122223333:role/a,', 'arn:aws:iam::111122223333:role/a,*', 'arn:aws:iam::111122223333:user/a']) expect(central.test(bad), bad).toBe(false);
     const actions = statementsOf(role).flatMap((s) => s.Action);
     expect(actions.every((a: string) => /^ec2:(Describe|Get)/.test(a))).toBe(true);
     expect(actions).toEqual(expect.arrayContaining(['ec2:DescribeSecurityGroupRules', 'ec2:DescribeNetworkInterfaces', 'ec2:GetManagedPrefixListEntries']));
