@@ -2,7 +2,7 @@
  * The Organization-wide audit's runs in the DynamoDB table (lib/org/audit-run.ts;
  * lib/store/README.md, "Organization audit runs"). One partition per run:
  *
- *   run head:    pk ORGRUN#<runId>  sk RUN                     {runId, startedAt, home, pairs, total, done, summarizedAt?}
+ *   run head:    pk ORGRUN#<runId>  sk RUN                     {runId, startedAt, home, pairs (account/region), total, done, summarizedAt?}
  *   pair result: pk ORGRUN#<runId>  sk PAIR#<account>#<region>  {status, attempts, at, counts or reason}
  *   run index:   pk ORGRUNS         sk <runId>                  {runId}: the recent runs, newest first
  *
@@ -15,7 +15,7 @@
  * the results, not the counter).
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AuditPair, OrgAuditRun, OrgAuditRunStore, PairResult } from '../org/audit-run';
+import { pairKey, type AuditPair, type OrgAuditRun, type OrgAuditRunStore, type PairResult } from '../org/audit-run';
 
 const runPk = (runId: string): string => `ORGRUN#${runId}`;
 const RUN_SK = 'RUN';
@@ -31,7 +31,10 @@ function runOf(item: Record<string, unknown>): OrgAuditRun {
     runId: String(item.runId),
     startedAt: String(item.startedAt),
     home: item.home as AuditPair,
-    pairs: (item.pairs as AuditPair[]) ?? [],
+    pairs: ((item.pairs as string[]) ?? []).map((k) => {
+      const [account, region] = k.split('/');
+      return { account, region };
+    }),
     ...(typeof item.summarizedAt === 'string' ? { summarizedAt: item.summarizedAt } : {}),
   };
 }
@@ -51,7 +54,8 @@ export function dynamoOrgAuditRunStore(doc: DynamoDBDocumentClient, tableName: s
         await doc.send(
           new PutCommand({
             TableName: tableName,
-            Item: { pk: runPk(run.runId), sk: RUN_SK, itemType: 'org-audit-run', ...run, total: run.pairs.length, done: 0, expiresAt: expiresAt(run.startedAt) },
+            // The pairs as `account/region` strings: about 25 bytes each, so one item holds some 15,000.
+            Item: { pk: runPk(run.runId), sk: RUN_SK, itemType: 'org-audit-run', ...run, pairs: run.pairs.map(pairKey), total: run.pairs.length, done: 0, expiresAt: expiresAt(run.startedAt) },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );

@@ -57,6 +57,8 @@ export const READ_ONLY_SESSION_POLICY = JSON.stringify({
 
 /** How many earlier runs the fan-out looks at for one never summarised. */
 const SWEEP_RUNS = 5;
+/** Pairs one run holds: its head item lists them (lib/store/org-audit-items.ts), under DynamoDB's 400 KB. */
+export const MAX_PAIRS = 12_000;
 /** SendMessageBatch takes at most 10 entries. */
 const SQS_BATCH = 10;
 
@@ -143,6 +145,9 @@ export function createOrgAuditFanOut(deps: OrgAuditFanOutDeps) {
     if (deps.allowedAccounts) accounts = accounts.filter((a) => deps.allowedAccounts!.includes(a) || a === home.account);
     const regions = await deps.regions();
     const pairs = pairsOf(accounts, regions);
+    if (pairs.length > MAX_PAIRS) {
+      throw new Error(`${accounts.length} accounts × ${regions.length} regions is ${pairs.length} pairs, more than one run holds (${MAX_PAIRS}); narrow auditRegions or orgAccounts, or split the Organization over two stacks`);
+    }
     const { created } = await deps.runs.startRun({ runId, startedAt: now.toISOString(), home, pairs });
     let enqueued = 0;
     for (let i = 0; i < pairs.length; i += SQS_BATCH) {
