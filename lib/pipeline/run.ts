@@ -17,7 +17,7 @@
  * retries (then the DLQ); the stored record keeps what happened.
  */
 import { canaryBeatOf, isCanary } from '../org/canary';
-import type { Change, Result } from '../model';
+import type { Change, RemediationMode, Result } from '../model';
 import { decideAlert, type AlertDecision } from './alert-decision';
 import type { PipelineConfig } from './config';
 import { selfActionOf } from './loop-guard';
@@ -104,11 +104,16 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   let original: HistoryRecord | undefined;
   if (self) original = await self.findOriginal(store, change);
 
+  // The remediate step when it needs no call (alert-only, dry-run, off): stored with the record, in its
+  // first write. Not for the paths below that never reach remediation (own actions, refused accounts, canaries).
+  const reachesRemediation = !self && !(config.allowedAccounts && !config.allowedAccounts.includes(change.account)) && !isCanary(change);
+  const remediationStep = reachesRemediation ? remediationStepOf(result, change, config) : undefined;
   const storedAt = now();
   const fresh: HistoryRecord = {
     eventId: change.eventId,
     result,
-    steps: {},
+    steps: remediationStep?.kind === 'skip' ? { remediate: { state: 'skipped', at: storedAt.toISOString(), detail: remediationStep.detail } } : {},
+    ...(remediationStep?.kind === 'skip' ? { remediation: remediationStep.remediation } : {}),
     storedAt: storedAt.toISOString(),
     expiresAt: Math.floor(storedAt.getTime() / 1000) + config.retentionDays * 86_400,
     ...(original && self ? { links: { [self.links.self]: original.eventId } } : {}),
@@ -160,7 +165,7 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   }
 
   // 1. Remediate (so that the alert can say what was done).
-  const remediation = await remediate(result, change, deps, ctx, outcome);
+  const remediation = await remediate(result, change, deps, ctx, outcome, remediationStep ?? remediationStepOf(result, change, config));
   outcome.remediation = remediation;
 
   // Another invocation of the same event is revoking right now: leave the alert to it (it will
@@ -265,41 +270,57 @@ function finish(outcome: PipelineOutcome, logger: PipelineLogger): PipelineOutco
   return outcome;
 }
 
+/** What the remediate step will be, decided from the verdict and the mode alone (no call made). */
+type RemediationStep =
+  | { kind: 'nothing' }
+  | { kind: 'skip'; detail: string; remediation: RemediationOutcome }
+  | { kind: 'enforce'; mode: RemediationMode };
+
+function remediationStepOf(result: Result, change: Change, config: PipelineDeps['config']): RemediationStep {
+  const { verdict } = result;
+  const plan = verdict.remediation;
+  // The mode the change was judged under: the stack's, or its account's override (lib/policy/overrides.ts).
+  // The stack's `off` is the kill switch: nothing is revoked anywhere, whatever an override says.
+  const mode = config.mode === 'off' ? 'off' : (plan.mode ?? config.mode);
+  const planned = plan.ruleIds.length + plan.permissions.length > 0;
+  const wantsRevoke = plan.action === 'revoke' && planned && verdict.outcome !== 'failed-call';
+  const askedRevoke = verdict.findings.some((f) => f.remediation === 'revoke');
+  if (!wantsRevoke) {
+    if (askedRevoke && verdict.outcome === 'violation') {
+      const detail = plan.reason ?? 'alert only (policy)';
+      return { kind: 'skip', detail, remediation: { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail } };
+    }
+    return { kind: 'nothing' };
+  }
+  if (mode === 'dry-run' || mode === 'off') {
+    const remediation: RemediationOutcome =
+      mode === 'dry-run'
+        ? dryRunOutcome(change, { ...plan, mode })
+        : { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail: 'remediation mode is off' };
+    return { kind: 'skip', detail: remediation.detail!, remediation };
+  }
+  return { kind: 'enforce', mode };
+}
+
 async function remediate(
   result: Result,
   change: Change,
   deps: PipelineDeps,
   ctx: StepContext,
   outcome: PipelineOutcome,
+  step: RemediationStep,
 ): Promise<RemediationOutcome | undefined> {
-  const { verdict } = result;
-  const plan = verdict.remediation;
-  // The mode the change was judged under: the stack's, or its account's override (lib/policy/overrides.ts).
-  // The stack's `off` is the kill switch: nothing is revoked anywhere, whatever an override says.
-  const mode = deps.config.mode === 'off' ? 'off' : (plan.mode ?? deps.config.mode);
-  const planned = plan.ruleIds.length + plan.permissions.length > 0;
-  const wantsRevoke = plan.action === 'revoke' && planned && verdict.outcome !== 'failed-call';
-  const askedRevoke = verdict.findings.some((f) => f.remediation === 'revoke');
-
-  if (!wantsRevoke) {
-    if (askedRevoke && verdict.outcome === 'violation') {
-      const detail = plan.reason ?? 'alert only (policy)';
-      const remediation: RemediationOutcome = { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail };
-      outcome.steps.remediate = await skipStep(ctx, 'remediate', detail, { remediation });
-      return ctx.record.remediation ?? remediation;
-    }
+  const plan = result.verdict.remediation;
+  if (step.kind === 'nothing') {
     outcome.steps.remediate = { state: 'skipped', detail: 'nothing to revoke' };
     return ctx.record.remediation;
   }
-
-  if (mode === 'dry-run' || mode === 'off') {
-    const remediation: RemediationOutcome =
-      mode === 'dry-run'
-        ? dryRunOutcome(change, { ...plan, mode })
-        : { mode, status: 'alert-only', ruleIds: [], permissionsRevoked: 0, detail: 'remediation mode is off' };
-    outcome.steps.remediate = await skipStep(ctx, 'remediate', remediation.detail!, { remediation });
-    return ctx.record.remediation ?? remediation;
+  if (step.kind === 'skip') {
+    // A new record was stored with this skip already (one write); a stored one is updated only if it differs.
+    outcome.steps.remediate = await skipStep(ctx, 'remediate', step.detail, { remediation: step.remediation });
+    return ctx.record.remediation ?? step.remediation;
   }
+  const mode = step.mode;
 
   // enforce
   const remediator = deps.remediator;

@@ -235,9 +235,11 @@ export async function openLevelStore(options: LevelStoreOptions): Promise<LevelS
       serial(async () => {
         const existing = readRecord(record.eventId);
         if (existing) return { created: false, record: existing };
-        // One serialisation per record: the text is what is written; its parse is a copy the caller may keep.
+        // One serialisation per record: the text is what is written (and what every later read parses).
+        // The caller gets its own record back with its own steps map, not a parse of the text: the store
+        // never reads that object again, so what the caller does with it cannot change what is stored.
         const text = JSON.stringify({ ...record, steps: record.steps ?? {} });
-        const stored = JSON.parse(text) as HistoryRecord;
+        const stored: HistoryRecord = { ...record, steps: { ...(record.steps ?? {}) } };
         written?.add(stored.eventId);
         pending.set(recordKey(stored.eventId), text);
         const sk = historySk(stored);
