@@ -24,6 +24,7 @@
  */
 import { type ChangeResult, type Finding, type Severity } from '../model';
 import { compareSeverity, severityAtLeast, VIOLATION_THRESHOLD } from '../policy/severity';
+import { ACCOUNT_ID, REGION } from '../aws-ids';
 
 export interface AuditPair {
   account: string;
@@ -82,9 +83,6 @@ export interface OrgAuditMessage extends AuditPair {
 
 export const orgAuditMessageBody = (runId: string, pair: AuditPair): string => JSON.stringify({ runId, account: pair.account, region: pair.region });
 
-const ACCOUNT = /^\d{12}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 /** The message, or what is wrong with it (a message that can never be audited is not retried). */
 export function parseOrgAuditMessage(body: string): OrgAuditMessage | { problem: string } {
   let value: unknown;
@@ -95,7 +93,7 @@ export function parseOrgAuditMessage(body: string): OrgAuditMessage | { problem:
   }
   const m = (value ?? {}) as Record<string, unknown>;
   if (typeof m.runId !== 'string' || Number.isNaN(Date.parse(m.runId))) return { problem: 'runId is not an ISO time' };
-  if (typeof m.account !== 'string' || !ACCOUNT.test(m.account)) return { problem: `account ${JSON.stringify(m.account)} is not a 12-digit account id` };
+  if (typeof m.account !== 'string' || !ACCOUNT_ID.test(m.account)) return { problem: `account ${JSON.stringify(m.account)} is not a 12-digit account id` };
   if (typeof m.region !== 'string' || !REGION.test(m.region)) return { problem: `region ${JSON.stringify(m.region)} is not an AWS region` };
   return { runId: m.runId, account: m.account, region: m.region };
 }
@@ -116,9 +114,12 @@ export function missingPairs(run: OrgAuditRun, results: readonly PairResult[]): 
   return run.pairs.filter((p) => !have.has(pairKey(p)));
 }
 
+/** `after 3 tries: <reason>`: how a failed pair is told, in its line and in its finding. */
+const failedAfter = (r: PairResult): string => `after ${r.attempts} ${r.attempts === 1 ? 'try' : 'tries'}: ${r.reason ?? 'no reason recorded'}`;
+
 const pairLine = (r: PairResult): string =>
   r.status === 'failed'
-    ? `${pairKey(r)}: FAILED after ${r.attempts} ${r.attempts === 1 ? 'try' : 'tries'}: ${r.reason ?? 'no reason recorded'}`
+    ? `${pairKey(r)}: FAILED ${failedAfter(r)}`
     : `${pairKey(r)}: ${r.groups ?? 0} groups, ${r.rules ?? 0} rules, ${r.findings ?? 0} findings (${r.new ?? 0} new, ${r.resolved ?? 0} resolved)`;
 
 /**
@@ -134,7 +135,7 @@ export function orgAuditSummaryResult(run: OrgAuditRun, results: readonly PairRe
   const audited = sorted.filter((r) => r.status === 'audited');
   const missing = missingPairs(run, sorted);
   const findings: Finding[] = [
-    ...failed.map((r) => ({ rule: ORG_AUDIT_FAILED_RULE, severity: 'high' as const, message: `account ${r.account}, region ${r.region}: not audited after ${r.attempts} ${r.attempts === 1 ? 'try' : 'tries'}: ${r.reason ?? 'no reason recorded'}`, remediation: 'alert' as const })),
+    ...failed.map((r) => ({ rule: ORG_AUDIT_FAILED_RULE, severity: 'high' as const, message: `account ${r.account}, region ${r.region}: not audited ${failedAfter(r)}`, remediation: 'alert' as const })),
     ...missing.map((p) => ({
       rule: ORG_AUDIT_FAILED_RULE,
       severity: 'high' as const,

@@ -1,15 +1,16 @@
 /**
  * The Organization-wide audit's settings (serverless.yml params auditRegions
  * and orgAuditMaxTries; the functions' AUDIT_REGIONS and ORG_AUDIT_MAX_TRIES).
- * No imports: the package-time checks (scripts/serverless-sgwatch.js) load it
- * too, so a bad value fails `osls package`, never the Lambda.
+ * Small and free of SDK imports: the package-time checks
+ * (scripts/serverless-sgwatch.js) load it too, so a bad value fails
+ * `osls package`, never the Lambda.
  */
-const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
+import { REGION } from '../aws-ids';
 
 /** The regions audited in every account; empty: the stack's own region. */
 export function parseAuditRegions(text: string | undefined, label = 'AUDIT_REGIONS'): string[] {
   const regions = String(text ?? '').split(/[\s,]+/).filter(Boolean);
-  const bad = regions.filter((r) => !REGION_NAME.test(r));
+  const bad = regions.filter((r) => !REGION.test(r));
   if (bad.length) throw new Error(`${label} holds ${bad.map((b) => JSON.stringify(b)).join(', ')}; expected AWS region names separated by commas (eu-west-1,us-east-1), or empty for the stack's region`);
   return [...new Set(regions)];
 }

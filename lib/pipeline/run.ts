@@ -106,8 +106,9 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
 
   // The remediate step when it needs no call (alert-only, dry-run, off): stored with the record, in its
   // first write. Not for the paths below that never reach remediation (own actions, refused accounts, canaries).
-  const reachesRemediation = !self && !(config.allowedAccounts && !config.allowedAccounts.includes(change.account)) && !isCanary(change);
-  const remediationStep = reachesRemediation ? remediationStepOf(result, change, config) : undefined;
+  const refused = Boolean(config.allowedAccounts && !config.allowedAccounts.includes(change.account));
+  const canary = isCanary(change);
+  const remediationStep = !self && !refused && !canary ? remediationStepOf(result, change, config) : undefined;
   const storedAt = now();
   const fresh: HistoryRecord = {
     eventId: change.eventId,
@@ -145,14 +146,14 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   }
 
   // Organisation-wide: an account outside the allow-list is kept, never remediated, and alerted once.
-  if (config.allowedAccounts && !config.allowedAccounts.includes(change.account)) {
+  if (refused) {
     await refuseAccount(change, deps, outcome, fresh);
     logger.warn('change from an account outside the allow-list', { eventId: change.eventId, account: change.account });
     return finish(outcome, logger);
   }
 
   // A member account's delivery canary (lib/org/canary.ts): its heartbeat, never alerted or remediated.
-  if (isCanary(change)) {
+  if (canary) {
     try {
       await store.putCanary?.(canaryBeatOf(change));
     } catch (err) {
@@ -165,7 +166,8 @@ export async function runPipeline(result: Result, deps: PipelineDeps): Promise<P
   }
 
   // 1. Remediate (so that the alert can say what was done).
-  const remediation = await remediate(result, change, deps, ctx, outcome, remediationStep ?? remediationStepOf(result, change, config));
+  // Set: the own-action, refused-account and canary paths above have returned.
+  const remediation = await remediate(result, change, deps, ctx, outcome, remediationStep!);
   outcome.remediation = remediation;
 
   // Another invocation of the same event is revoking right now: leave the alert to it (it will

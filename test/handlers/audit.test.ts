@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { freshTable } from './fresh-table';
 import { buildAuditDeps, createScheduledAudit } from '../../lib/wiring/audit';
 import { defaultPolicy } from '../../lib/policy';
 import { createDynamoStore } from '../../lib/store/dynamodb';
@@ -54,11 +55,7 @@ beforeEach(() => {
 
 async function audit() {
   const tableName = `audit-${++table}`;
-  const { ensureTable } = await import('../../lib/store/table');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1' });
-  await ensureTable(client, tableName);
-  client.destroy();
+  await freshTable(embedded.endpoint, tableName);
   const env = {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: embedded.endpoint,

@@ -15,6 +15,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand, EC2Client, RevokeSecurityGroupIngressCommand } from '@aws-sdk/client-ec2';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { freshTable } from './fresh-table';
 import { buildLambdaDeps, createOnChange, type CloudTrailEvent } from '../../lib/wiring/lambda';
 import { parsePolicy } from '../../lib/policy/load';
 
@@ -68,11 +69,7 @@ function worldSshIn(account: string, eventId: string): CloudTrailEvent {
 
 async function handler() {
   const tableName = `ou-${Date.now()}`;
-  const { ensureTable } = await import('../../lib/store/table');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1' });
-  await ensureTable(client, tableName);
-  client.destroy();
+  await freshTable(embedded.endpoint, tableName);
   const env = {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: embedded.endpoint,

@@ -16,6 +16,7 @@ import { DescribeNetworkInterfacesCommand, DescribeSecurityGroupRulesCommand, De
 import type { Context } from 'aws-lambda';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { freshTable } from './fresh-table';
 import { buildDeps, createHandler, type CloudTrailEvent } from '../../handlers/on-change';
 import { createSsmSlackNotifier } from '../../handlers/slack-webhook';
 import { ConfigError } from '../../lib/pipeline/config';
@@ -78,11 +79,7 @@ afterEach(() => vi.restoreAllMocks());
 
 async function env(over: Record<string, string> = {}): Promise<Record<string, string>> {
   const tableName = `handler-${++table}`;
-  const { ensureTable } = await import('../../lib/store/table');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1' });
-  await ensureTable(client, tableName);
-  client.destroy();
+  await freshTable(embedded.endpoint, tableName);
   return {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: embedded.endpoint,

@@ -32,6 +32,7 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { startEmbeddedStore, type EmbeddedStore } from '../../lib/store/embedded';
+import { freshTable } from './fresh-table';
 import { buildAuditDeps } from '../../lib/wiring/audit';
 import { buildOrgAuditFanOutDeps, buildOrgAuditWorkerDeps, type FanOutOutcome } from '../../lib/wiring/org-audit';
 import { createAuditHandler } from '../../handlers/audit';
@@ -113,11 +114,7 @@ const adapters = { policy: () => defaultPolicy(), slack: () => ({ name: 'slack' 
 
 async function stack() {
   const tableName = `org-audit-${++table}`;
-  const { ensureTable } = await import('../../lib/store/table');
-  const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint: embedded.endpoint, region: 'us-east-1' });
-  await ensureTable(client, tableName);
-  client.destroy();
+  await freshTable(embedded.endpoint, tableName);
   const env = {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: embedded.endpoint,
