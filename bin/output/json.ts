@@ -86,5 +86,43 @@ export function toJsonObject(result: Result, extras: JsonExtras = {}) {
 }
 
 export function toJsonLine(result: Result, extras?: JsonExtras): string {
-  return JSON.stringify(toJsonObject(result, extras));
+  return ignoredLine(result, extras) ?? JSON.stringify(toJsonObject(result, extras));
+}
+
+/** A JSON value as JSON.stringify writes it in an object built with `?? null`. */
+const val = (v: unknown): string => (v === undefined || v === null ? 'null' : JSON.stringify(v));
+
+/**
+ * Most lines of a trail are records that are not security-group changes.
+ * Their line is written field by field: the same bytes as
+ * JSON.stringify(toJsonObject(result)) (test/output/json-ignored-line.test.ts
+ * compares the two), without the object in between. undefined: not such a
+ * record (anything the plain form would add), written the general way.
+ */
+function ignoredLine(result: Result, extras: JsonExtras | undefined): string | undefined {
+  const meta = result.ignored;
+  const v = result.verdict;
+  if (
+    meta === undefined ||
+    typeof result.source !== 'string' ||
+    typeof meta.reason !== 'string' ||
+    typeof v.severity !== 'string' ||
+    result.change !== undefined ||
+    result.error !== undefined ||
+    result.context !== undefined ||
+    extras?.pipeline !== undefined ||
+    v.outcome !== 'ignored' ||
+    v.findings.length !== 0 ||
+    v.exceptions.length !== 0 ||
+    v.remediation === undefined ||
+    v.skippedExceptions ||
+    v.notes
+  ) {
+    return undefined;
+  }
+  return (
+    `{"source":${JSON.stringify(result.source)},"eventId":${val(meta.eventId)},"eventName":${val(meta.eventName)},"eventTime":${val(meta.eventTime)}` +
+    `,"account":${val(meta.account)},"region":${val(meta.region)},"actor":${val(meta.actor)},"groupId":null` +
+    `,"outcome":"ignored","severity":${JSON.stringify(v.severity)},"findings":[],"exceptions":[],"remediation":${JSON.stringify(v.remediation)},"reason":${JSON.stringify(meta.reason)}}`
+  );
 }

@@ -89,29 +89,7 @@ export function* expand(value: unknown, where: string, depth = 0): Generator<Exp
       yield { error: prefix(where, `"Records" is ${typeName(records)}, expected a list of CloudTrail records`) };
       return;
     }
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i];
-      const here = `${dot}Records[${i}]`;
-      if (isObj(r) && isObj(r.Sns)) {
-        const message = r.Sns.Message;
-        if (typeof message !== 'string') {
-          yield { error: `${here}.Sns.Message is ${typeName(message)}, expected a JSON string` };
-          continue;
-        }
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(message);
-        } catch (err) {
-          yield { error: `${here}.Sns.Message is not JSON: ${describeJsonError(message, err)}` };
-          continue;
-        }
-        yield* expand(parsed, `${here}.Sns.Message`, depth + 1);
-      } else if (isObj(r)) {
-        yield { record: r };
-      } else {
-        yield { error: `${here} is ${typeName(r)}, expected a CloudTrail record` };
-      }
-    }
+    yield* expandRecords(records, dot, depth);
     return;
   }
 
@@ -175,4 +153,39 @@ export function* expand(value: unknown, where: string, depth = 0): Generator<Exp
   const keys = Object.keys(obj);
   const seen = keys.length === 0 ? 'it is empty' : `keys: ${keys.slice(0, 5).join(', ')}${keys.length > 5 ? ', ...' : ''}`;
   yield { error: prefix(where, `${NOT_A_KNOWN_SHAPE}; ${seen}`) };
+}
+
+/**
+ * The entries of a `"Records"` list (a log file's records, or SNS notifications): what expand
+ * yields for `{"Records": records}` found at `dot` (`''` for a whole file).
+ */
+function* expandRecords(records: readonly unknown[], dot: string, depth: number): Generator<Expanded> {
+  for (let i = 0; i < records.length; i++) yield* expandRecordsEntry(records[i], `${dot}Records[${i}]`, depth);
+}
+
+/**
+ * One entry of a `"Records"` list, at `here` (`Records[3]`): a CloudTrail record, or an SNS
+ * notification whose Message holds one. Also used by log-file-records.ts, which parses a log
+ * file's records one at a time.
+ */
+export function* expandRecordsEntry(r: unknown, here: string, depth: number): Generator<Expanded> {
+  if (isObj(r) && isObj(r.Sns)) {
+    const message = r.Sns.Message;
+    if (typeof message !== 'string') {
+      yield { error: `${here}.Sns.Message is ${typeName(message)}, expected a JSON string` };
+      return;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch (err) {
+      yield { error: `${here}.Sns.Message is not JSON: ${describeJsonError(message, err)}` };
+      return;
+    }
+    yield* expand(parsed, `${here}.Sns.Message`, depth + 1);
+  } else if (isObj(r)) {
+    yield { record: r };
+  } else {
+    yield { error: `${here} is ${typeName(r)}, expected a CloudTrail record` };
+  }
 }

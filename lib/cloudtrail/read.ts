@@ -13,9 +13,10 @@
  *   they cannot hold a record of the window (lib/s3/trail-keys.ts).
  * - Gzip is recognised by its magic bytes (1f 8b), not by the extension.
  * - Formats are told apart by content (see formats.ts and text-records.ts).
- * - Memory: files are processed one at a time; NDJSON (and CloudTrail's
- *   one-line log files) stream line by line; a multi-line JSON document is
- *   read whole, then parsed once.
+ * - Memory: files are processed one at a time. Files up to WHOLE_FILE_BYTES
+ *   are read in one go; a CloudTrail log file among them is parsed record by
+ *   record from its bytes (log-file-records.ts), any other document at once.
+ *   Larger files stream: NDJSON line by line, a document read whole.
  *
  * `source` is `<path>#<index>`, the index counting the items (records and
  * errors) of that file in order; stdin's path is `-`. Error texts start with
@@ -28,6 +29,8 @@ import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import buffer from 'node:buffer';
 import { DocumentTooLarge, MAX_DOCUMENT_CHARS, textRecords } from './text-records';
+import type { Expanded } from './formats';
+import { logFileItems } from './log-file-records';
 import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
 import { INVENTORY_FILE } from '../context/inventory-beside';
 
@@ -51,6 +54,8 @@ export interface ReadOptions {
   window?: TimeWindow;
   /** Longest JSON document or line read whole (default: V8's longest string, about 512 MiB); for tests. */
   maxDocumentChars?: number;
+  /** Files up to this size on disk are read in one go, larger ones streamed (default WHOLE_FILE_BYTES); for tests. */
+  wholeFileBytes?: number;
 }
 
 /**
@@ -199,12 +204,8 @@ async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number):
  */
 export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
-async function* wholeFileText(file: string, cap: number): AsyncGenerator<string> {
-  yield* bytesText(readFileSync(file), cap);
-}
-
-/** The text of bytes read whole, gunzipped when they start with the gzip magic bytes, under the cap. */
-async function* bytesText(bytes: Buffer, cap: number): AsyncGenerator<string> {
+/** Bytes read whole, gunzipped when they start with the gzip magic bytes, under the cap. */
+function plainBytes(bytes: Buffer, cap: number): Buffer {
   if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) {
     try {
       bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength) });
@@ -214,18 +215,35 @@ async function* bytesText(bytes: Buffer, cap: number): AsyncGenerator<string> {
     }
     if (bytes.length > cap) throw new InputTooLarge(cap, true);
   } else if (bytes.length > cap) throw new InputTooLarge(cap, false);
-  let text = bytes.toString('utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  if (text.length > 0) yield text;
+  return bytes;
 }
 
-async function textOf(label: string, opts: ReadOptions): Promise<AsyncIterable<string>> {
+/**
+ * The record groups of bytes read whole (a file, an S3 object). A CloudTrail
+ * log file is parsed record by record from its bytes (log-file-records.ts:
+ * the same records, without one large string per file); anything else is
+ * decoded and read by content (text-records.ts).
+ */
+async function* bytesGroups(bytes: Buffer, cap: number, maxDocumentChars: number | undefined): AsyncGenerator<Iterable<Expanded>> {
+  const plain = plainBytes(bytes, cap);
+  const records = logFileItems(plain, maxDocumentChars);
+  if (records) {
+    yield records;
+    return;
+  }
+  let text = plain.toString('utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  yield* textRecords(text.length > 0 ? [text] : [], maxDocumentChars);
+}
+
+/** The record groups of a file (or `-`): small files read whole, larger ones (and stdin) streamed. */
+async function groupsOf(label: string, opts: ReadOptions): Promise<AsyncIterable<Iterable<Expanded>>> {
   const cap = opts.maxInputBytes ?? MAX_INPUT_BYTES;
-  if (label === '-') return decodedText((opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>, cap);
+  if (label === '-') return textRecords(decodedText((opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>, cap), opts.maxDocumentChars);
   const stat = await fsp.stat(label);
   // Only a regular file has a size to trust: a FIFO or /dev/zero says 0 and is streamed, under the cap.
-  if (stat.isFile() && stat.size <= WHOLE_FILE_BYTES) return wholeFileText(label, cap);
-  return decodedText(createReadStream(label, { highWaterMark: 256 * 1024 }), cap);
+  if (stat.isFile() && stat.size <= (opts.wholeFileBytes ?? WHOLE_FILE_BYTES)) return bytesGroups(readFileSync(label), cap, opts.maxDocumentChars);
+  return textRecords(decodedText(createReadStream(label, { highWaterMark: 256 * 1024 }), cap), opts.maxDocumentChars);
 }
 
 export async function* readInputs(paths: string[], opts: ReadOptions = {}): AsyncGenerator<InputItem> {
@@ -241,16 +259,16 @@ export async function* readInputs(paths: string[], opts: ReadOptions = {}): Asyn
         yield { source, error: `${source}: ${entry.error}` };
         continue;
       }
-      yield* textItems(entry.file, () => textOf(entry.file, opts), opts.maxDocumentChars);
+      yield* textItems(entry.file, () => groupsOf(entry.file, opts));
     }
   }
 }
 
-/** The records (and errors) of one input's text, sources `label#index`. */
-async function* textItems(label: string, text: () => Promise<AsyncIterable<string>>, maxDocumentChars?: number): AsyncGenerator<InputItem> {
+/** The records (and errors) of one input, sources `label#index`; reading fails inside, as that input's error. */
+async function* textItems(label: string, groups: () => Promise<AsyncIterable<Iterable<Expanded>>>): AsyncGenerator<InputItem> {
   let index = 0;
   try {
-    for await (const group of textRecords(await text(), maxDocumentChars)) {
+    for await (const group of await groups()) {
       for (const item of group) {
         const source = `${label}#${index++}`;
         yield 'record' in item ? { source, record: item.record } : { source, error: `${source}: ${item.error}` };
@@ -301,7 +319,7 @@ async function* remoteItems(url: string, opts: ReadOptions): AsyncGenerator<Inpu
       yield { source, error: `${source}: ${obj.error}` };
       continue;
     }
-    yield* textItems(obj.name, async () => bytesText(obj.bytes, cap), opts.maxDocumentChars);
+    yield* textItems(obj.name, async () => bytesGroups(obj.bytes, cap, opts.maxDocumentChars));
   }
 }
 

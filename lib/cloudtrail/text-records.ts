@@ -85,7 +85,7 @@ function* whole(text: string): Generator<Expanded> {
   yield* expand(value, '');
 }
 
-export async function* textRecords(chunks: AsyncIterable<string>, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<Iterable<Expanded>> {
+export async function* textRecords(chunks: AsyncIterable<string> | Iterable<string>, maxDocumentChars = MAX_DOCUMENT_CHARS): AsyncGenerator<Iterable<Expanded>> {
   let mode: 'start' | 'lines' | 'document' = 'start';
   // Text of the line being read, in pieces: newlines are searched in each new
   // chunk only, and pieces are joined once per line (no quadratic re-scans of

@@ -259,11 +259,12 @@ describe('readInputs: a document too large for one string', () => {
   const log = JSON.stringify({ Records: [SSH, RUN, SSH, RUN] }, null, 2);
   const limit = readFileSync('events/authorize/ssh-open-to-world.json', 'utf8').length + 100;
 
+  // Streamed, as a file over 16 MB on disk is (wholeFileBytes: 0): read whole, a log file needs no one string (below).
   it('is one error naming the file, its size and the jq way out; the next file is still read', async () => {
     const dir = tmp();
     const big = join(dir, "big o'log.json");
     writeFileSync(big, log);
-    const items = await readAll([big, 'events/authorize/ssh-open-to-world.json'], { maxDocumentChars: limit });
+    const items = await readAll([big, 'events/authorize/ssh-open-to-world.json'], { maxDocumentChars: limit, wholeFileBytes: 0 });
     expect(items).toHaveLength(2);
     const error = (items[0] as { error: string }).error;
     expect(items[0].source).toBe(`${big}#0`);
@@ -277,8 +278,25 @@ describe('readInputs: a document too large for one string', () => {
     const dir = tmp();
     const big = join(dir, 'trail.json.gz');
     writeFileSync(big, gzipSync(log));
-    const [item] = await readAll([big], { maxDocumentChars: limit });
+    const [item] = await readAll([big], { maxDocumentChars: limit, wholeFileBytes: 0 });
     expect((item as { error: string }).error).toContain(`gunzip -c '${big}' | jq -c '.Records[]' > '${join(dir, 'trail.ndjson')}'`);
+  });
+
+  it('a log file read whole is read record by record: the limit is on each record, not the file', async () => {
+    const dir = tmp();
+    const big = join(dir, 'trail.json.gz');
+    const compact = JSON.stringify({ Records: [SSH, RUN, SSH, RUN] });
+    expect(compact.length).toBeGreaterThan(limit);
+    writeFileSync(big, gzipSync(compact));
+    expect(summary(await readAll([big], { maxDocumentChars: limit })).map((s) => s.slice(dir.length + 1))).toEqual([
+      'trail.json.gz#0 AuthorizeSecurityGroupIngress',
+      'trail.json.gz#1 RunInstances',
+      'trail.json.gz#2 AuthorizeSecurityGroupIngress',
+      'trail.json.gz#3 RunInstances',
+    ]);
+    // A record longer than the limit is still the error, with the way out.
+    const [item] = await readAll([big], { maxDocumentChars: 100 });
+    expect((item as { error: string }).error).toContain(`${big}#0: too large to parse as one JSON document`);
   });
 
   it('NDJSON lines are each under the limit, however long the file', async () => {
