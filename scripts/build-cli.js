@@ -16,7 +16,8 @@ const root = path.join(__dirname, '..');
 function options() {
   return {
     absWorkingDir: root,
-    entryPoints: { cli: 'bin/cli.ts' },
+    // read-worker: the replay's read-ahead thread (lib/cloudtrail/read-ahead.ts), found beside cli.js.
+    entryPoints: { cli: 'bin/cli.ts', 'read-worker': 'lib/cloudtrail/read-worker.ts' },
     outdir: 'dist',
     bundle: true,
     platform: 'node',

@@ -96,10 +96,11 @@ export function recordBounds(b: Buffer): number[] | undefined {
  */
 export function logFileItems(b: Buffer, maxRecordChars = MAX_DOCUMENT_CHARS): Iterable<Expanded> | undefined {
   const bounds = recordBounds(b);
-  return bounds ? items(b, bounds, maxRecordChars) : undefined;
+  return bounds ? recordItems(b, bounds, maxRecordChars) : undefined;
 }
 
-function* items(b: Buffer, bounds: number[], maxRecordChars: number): Generator<Expanded> {
+/** The records at `bounds` (from recordBounds, maybe on another thread), each parsed when it is reached. */
+export function* recordItems(b: Buffer, bounds: readonly number[], maxRecordChars = MAX_DOCUMENT_CHARS): Generator<Expanded> {
   for (let k = 0; k < bounds.length; k += 2) {
     const here = `Records[${k / 2}]`;
     const text = b.toString('utf8', bounds[k], bounds[k + 1]);

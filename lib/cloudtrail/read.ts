@@ -22,15 +22,19 @@
  * errors) of that file in order; stdin's path is `-`. Error texts start with
  * their source: `events/x.json#0: not JSON: Unexpected token ...`.
  */
-import { createReadStream, promises as fsp, readFileSync } from 'node:fs';
+import { createReadStream, promises as fsp } from 'node:fs';
 import { join, sep } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gunzipSync } from 'node:zlib';
-import buffer from 'node:buffer';
+import { createGunzip } from 'node:zlib';
 import { DocumentTooLarge, MAX_DOCUMENT_CHARS, textRecords } from './text-records';
 import type { Expanded } from './formats';
-import { logFileItems } from './log-file-records';
+import { recordBounds, recordItems } from './log-file-records';
+import { preparedError } from './prepare-file';
+import { ReadAhead } from './read-ahead';
+import { GZIP_1, GZIP_2, InputTooLarge, MAX_INPUT_BYTES, mib, plainBytes } from './input-bytes';
+
+export { MAX_INPUT_BYTES };
 import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
 import { INVENTORY_FILE } from '../context/inventory-beside';
 
@@ -56,25 +60,10 @@ export interface ReadOptions {
   maxDocumentChars?: number;
   /** Files up to this size on disk are read in one go, larger ones streamed (default WHOLE_FILE_BYTES); for tests. */
   wholeFileBytes?: number;
+  /** The read-ahead thread's script (default: dist/read-worker.js beside the bundle, when there); false: none. For tests. */
+  readAhead?: string | false;
 }
 
-/**
- * Default cap on what one input file (or stdin) may give once decompressed:
- * 1 GiB. A CloudTrail log file is a few MB; a gzip bomb (20 MB that expands
- * to 20 GB) or /dev/zero must give one clear error for that input, not
- * exhaust the heap and lose every other file of the run. `--max-input-mib`
- * raises or lowers it.
- */
-export const MAX_INPUT_BYTES = 1024 * 1024 * 1024;
-
-/** Thrown when an input passes the cap; readInputs turns it into one invalid result for that input. */
-class InputTooLarge extends Error {
-  constructor(cap: number, gzipped: boolean) {
-    super(`${gzipped ? 'decompresses to' : 'holds'} more than ${mib(cap)} (the cap on one input; --max-input-mib raises it): not read further`);
-  }
-}
-
-const mib = (bytes: number): string => (bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${bytes} bytes`);
 
 /**
  * Whether a folder walk reads this file: an input file by name (INPUT_FILE)
@@ -141,8 +130,6 @@ async function* files(path: string, window: TimeWindow | undefined): AsyncGenera
   else yield { file: path };
 }
 
-const GZIP_1 = 0x1f;
-const GZIP_2 = 0x8b;
 
 /** Text chunks of a byte stream, gunzipped when it starts with the gzip magic bytes. */
 async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number): AsyncGenerator<string> {
@@ -204,31 +191,21 @@ async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number):
  */
 export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 
-/** Bytes read whole, gunzipped when they start with the gzip magic bytes, under the cap. */
-function plainBytes(bytes: Buffer, cap: number): Buffer {
-  if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) {
-    try {
-      bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength) });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InputTooLarge(cap, true);
-      throw err;
-    }
-    if (bytes.length > cap) throw new InputTooLarge(cap, true);
-  } else if (bytes.length > cap) throw new InputTooLarge(cap, false);
-  return bytes;
+/** The record groups of bytes read whole from S3: gunzipped, then as a prepared file. */
+function bytesGroups(bytes: Buffer, cap: number, maxDocumentChars: number | undefined): AsyncIterable<Iterable<Expanded>> {
+  const plain = plainBytes(bytes, cap);
+  return preparedGroups(plain, recordBounds(plain), maxDocumentChars);
 }
 
 /**
- * The record groups of bytes read whole (a file, an S3 object). A CloudTrail
- * log file is parsed record by record from its bytes (log-file-records.ts:
- * the same records, without one large string per file); anything else is
- * decoded and read by content (text-records.ts).
+ * The record groups of bytes read whole (prepare-file.ts). A CloudTrail log
+ * file is parsed record by record from its bytes (log-file-records.ts: the
+ * same records, without one large string per file); anything else is decoded
+ * and read by content (text-records.ts).
  */
-async function* bytesGroups(bytes: Buffer, cap: number, maxDocumentChars: number | undefined): AsyncGenerator<Iterable<Expanded>> {
-  const plain = plainBytes(bytes, cap);
-  const records = logFileItems(plain, maxDocumentChars);
-  if (records) {
-    yield records;
+async function* preparedGroups(plain: Buffer, bounds: readonly number[] | undefined, maxDocumentChars: number | undefined): AsyncGenerator<Iterable<Expanded>> {
+  if (bounds) {
+    yield recordItems(plain, bounds, maxDocumentChars);
     return;
   }
   let text = plain.toString('utf8');
@@ -236,31 +213,53 @@ async function* bytesGroups(bytes: Buffer, cap: number, maxDocumentChars: number
   yield* textRecords(text.length > 0 ? [text] : [], maxDocumentChars);
 }
 
-/** The record groups of a file (or `-`): small files read whole, larger ones (and stdin) streamed. */
-async function groupsOf(label: string, opts: ReadOptions): Promise<AsyncIterable<Iterable<Expanded>>> {
+/** The record groups of a file (or `-`): files up to wholeFileBytes read whole (maybe read ahead), larger ones and stdin streamed. */
+async function groupsOf(label: string, opts: ReadOptions, ahead: ReadAhead): Promise<AsyncIterable<Iterable<Expanded>>> {
   const cap = opts.maxInputBytes ?? MAX_INPUT_BYTES;
   if (label === '-') return textRecords(decodedText((opts.stdin ?? process.stdin) as AsyncIterable<Buffer | string>, cap), opts.maxDocumentChars);
-  const stat = await fsp.stat(label);
-  // Only a regular file has a size to trust: a FIFO or /dev/zero says 0 and is streamed, under the cap.
-  if (stat.isFile() && stat.size <= (opts.wholeFileBytes ?? WHOLE_FILE_BYTES)) return bytesGroups(readFileSync(label), cap, opts.maxDocumentChars);
+  const prepared = await ahead.take(label);
+  if (prepared.kind === 'error') throw preparedError(prepared);
+  if (prepared.kind === 'whole') return preparedGroups(prepared.plain, prepared.bounds, opts.maxDocumentChars);
   return textRecords(decodedText(createReadStream(label, { highWaterMark: 256 * 1024 }), cap), opts.maxDocumentChars);
 }
 
-export async function* readInputs(paths: string[], opts: ReadOptions = {}): AsyncGenerator<InputItem> {
-  for (const path of paths) {
-    if (isS3Url(path)) {
-      yield* remoteItems(path, opts);
-      continue;
+/** Each entry with the one after it (undefined for the last): what to read ahead. */
+async function* withNext<T>(list: AsyncIterable<T>): AsyncGenerator<[T, T | undefined]> {
+  const it = list[Symbol.asyncIterator]();
+  try {
+    let current = await it.next();
+    while (!current.done) {
+      const next = await it.next();
+      yield [current.value, next.done ? undefined : next.value];
+      current = next;
     }
-    const list: AsyncIterable<Walked> = path === '-' ? oneFile('-') : files(path, opts.window);
-    for await (const entry of list) {
-      if ('error' in entry) {
-        const source = `${entry.path}#0`;
-        yield { source, error: `${source}: ${entry.error}` };
+  } finally {
+    await it.return?.();
+  }
+}
+
+export async function* readInputs(paths: string[], opts: ReadOptions = {}): AsyncGenerator<InputItem> {
+  const ahead = new ReadAhead({ cap: opts.maxInputBytes ?? MAX_INPUT_BYTES, wholeFileBytes: opts.wholeFileBytes ?? WHOLE_FILE_BYTES, workerFile: opts.readAhead });
+  try {
+    for (const path of paths) {
+      if (isS3Url(path)) {
+        yield* remoteItems(path, opts);
         continue;
       }
-      yield* textItems(entry.file, () => groupsOf(entry.file, opts));
+      const list: AsyncIterable<Walked> = path === '-' ? oneFile('-') : files(path, opts.window);
+      for await (const [entry, next] of withNext(list)) {
+        if ('error' in entry) {
+          const source = `${entry.path}#0`;
+          yield { source, error: `${source}: ${entry.error}` };
+          continue;
+        }
+        // The next file is read on the read-ahead thread while this one is judged.
+        if (next && 'file' in next) ahead.request(next.file);
+        yield* textItems(entry.file, () => groupsOf(entry.file, opts, ahead));
+      }
     }
+  } finally {
+    ahead.close();
   }
 }
 
