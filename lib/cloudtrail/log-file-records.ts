@@ -43,6 +43,11 @@ function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
+/** Whether bytes start as a CloudTrail log file does (`{"Records":[`, after whitespace): worth reading whole to find its records. */
+export function startsLikeLogFile(head: Buffer): boolean {
+  return HEAD.test(head.toString('latin1', 0, Math.min(head.length, 256)));
+}
+
 /**
  * Where each record of the list starts and ends, as [start0, end0, start1, end1, ...],
  * or undefined if the bytes are not `{"Records":[{...}, ...]}` and whitespace.

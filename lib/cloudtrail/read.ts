@@ -13,10 +13,12 @@
  *   they cannot hold a record of the window (lib/s3/trail-keys.ts).
  * - Gzip is recognised by its magic bytes (1f 8b), not by the extension.
  * - Formats are told apart by content (see formats.ts and text-records.ts).
- * - Memory: files are processed one at a time. Files up to WHOLE_FILE_BYTES
- *   are read in one go; a CloudTrail log file among them is parsed record by
- *   record from its bytes (log-file-records.ts), any other document at once.
- *   Larger files stream: NDJSON line by line, a document read whole.
+ * - Memory: files are processed one at a time (the next one is read ahead on
+ *   another thread, read-ahead.ts). Files up to WHOLE_FILE_BYTES are read in
+ *   one go; a CloudTrail log file among them is parsed record by record from
+ *   its bytes (log-file-records.ts), any other document at once. A larger
+ *   plain log file is read the same way (prepare-file.ts); other large files
+ *   stream: NDJSON line by line, a document held whole.
  *
  * `source` is `<path>#<index>`, the index counting the items (records and
  * errors) of that file in order; stdin's path is `-`. Error texts start with

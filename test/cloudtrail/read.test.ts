@@ -259,7 +259,8 @@ describe('readInputs: a document too large for one string', () => {
   const log = JSON.stringify({ Records: [SSH, RUN, SSH, RUN] }, null, 2);
   const limit = readFileSync('events/authorize/ssh-open-to-world.json', 'utf8').length + 100;
 
-  // Streamed, as a file over 16 MB on disk is (wholeFileBytes: 0): read whole, a log file needs no one string (below).
+  // As a file over 16 MB on disk is read (wholeFileBytes: 0). Gzipped, it is streamed and held as one document;
+  // plain, its records are read one by one from its bytes, and here each pretty-printed record is over the limit.
   it('is one error naming the file, its size and the jq way out; the next file is still read', async () => {
     const dir = tmp();
     const big = join(dir, "big o'log.json");
@@ -297,6 +298,25 @@ describe('readInputs: a document too large for one string', () => {
     // A record longer than the limit is still the error, with the way out.
     const [item] = await readAll([big], { maxDocumentChars: 100 });
     expect((item as { error: string }).error).toContain(`${big}#0: too large to parse as one JSON document`);
+  });
+
+  it('a plain log file over the read-whole size is still read record by record; gzip and NDJSON of that size stream', async () => {
+    const dir = tmp();
+    const text = '{"Records":[{"eventName":"A"},{"eventName":nope},{"eventName":"C"}]}';
+    writeFileSync(join(dir, 'a.json'), text);
+    writeFileSync(join(dir, 'b.json.gz'), gzipSync(text));
+    writeFileSync(join(dir, 'c.ndjson'), `${JSON.stringify({ Records: [RUN] })}\n${JSON.stringify({ Records: [SSH, RUN] })}\n`);
+    const got = summary(await readAll([dir], { wholeFileBytes: 10 })).map((s) => s.slice(dir.length + 1));
+    expect(got).toEqual([
+      'a.json#0 A',
+      expect.stringMatching(/^a\.json#1 ERROR .*a\.json#1: Records\[1\]: not JSON: /),
+      'a.json#2 C',
+      // Streamed and held as one document: one error for the file, as before.
+      expect.stringMatching(/^b\.json\.gz#0 ERROR .*b\.json\.gz#0: not JSON: /),
+      'c.ndjson#0 RunInstances',
+      'c.ndjson#1 AuthorizeSecurityGroupIngress',
+      'c.ndjson#2 RunInstances',
+    ]);
   });
 
   it('NDJSON lines are each under the limit, however long the file', async () => {
