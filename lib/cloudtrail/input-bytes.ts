@@ -26,11 +26,23 @@ export class InputTooLarge extends Error {
   }
 }
 
+/**
+ * The output chunk to gunzip into: the size the gzip trailer states (ISIZE,
+ * the last member's size mod 2^32), so that a CloudTrail file (one member)
+ * is inflated into one buffer, not into 16 KB chunks copied together at the
+ * end. Bounded by the cap and 256 MiB, since the trailer is only a claim; a
+ * wrong claim costs only more chunks.
+ */
+function outputChunk(gz: Buffer, cap: number): number {
+  const claimed = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+  return Math.max(16 * 1024, Math.min(claimed + 1, cap + 1, 256 * 1024 * 1024));
+}
+
 /** Bytes read whole, gunzipped when they start with the gzip magic bytes, under the cap. */
 export function plainBytes(bytes: Buffer, cap: number): Buffer {
   if (bytes.length >= 2 && bytes[0] === GZIP_1 && bytes[1] === GZIP_2) {
     try {
-      bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength) });
+      bytes = gunzipSync(bytes, { maxOutputLength: Math.min(cap + 1, buffer.kMaxLength), chunkSize: outputChunk(bytes, cap) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InputTooLarge(cap, true);
       throw err;

@@ -21,6 +21,7 @@
  */
 import { describeJsonError } from './json-error';
 import { expandRecordsEntry, type Expanded } from './formats';
+import { isObj } from './fields';
 import { DocumentTooLarge, MAX_DOCUMENT_CHARS } from './text-records';
 
 const SPACE = 0x20;
@@ -107,7 +108,6 @@ export function logFileItems(b: Buffer, maxRecordChars = MAX_DOCUMENT_CHARS): It
 /** The records at `bounds` (from recordBounds, maybe on another thread), each parsed when it is reached. */
 export function* recordItems(b: Buffer, bounds: readonly number[], maxRecordChars = MAX_DOCUMENT_CHARS): Generator<Expanded> {
   for (let k = 0; k < bounds.length; k += 2) {
-    const here = `Records[${k / 2}]`;
     const text = b.toString('utf8', bounds[k], bounds[k + 1]);
     // One record longer than a string can be (V8 throws first at its own limit): the input's error, as read whole.
     if (text.length > maxRecordChars) throw new DocumentTooLarge(maxRecordChars);
@@ -115,9 +115,11 @@ export function* recordItems(b: Buffer, bounds: readonly number[], maxRecordChar
     try {
       value = JSON.parse(text);
     } catch (err) {
-      yield { error: `${here}: not JSON: ${describeJsonError(text, err)}` };
+      yield { error: `Records[${k / 2}]: not JSON: ${describeJsonError(text, err)}` };
       continue;
     }
-    yield* expandRecordsEntry(value, here, 0);
+    // A record (the common case) as expandRecordsEntry yields it, without building its `Records[i]` label.
+    if (isObj(value) && !isObj(value.Sns)) yield { record: value };
+    else yield* expandRecordsEntry(value, `Records[${k / 2}]`, 0);
   }
 }

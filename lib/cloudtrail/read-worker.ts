@@ -22,8 +22,8 @@ if (port) {
       port.postMessage({ id: m.id, prepared: p });
       return;
     }
-    // Small buffers share Node's pool (another buffer's memory): those are copied, the rest moved.
-    const own = p.plain.byteOffset === 0 && p.plain.buffer.byteLength === p.plain.length ? p.plain : Buffer.from(p.plain);
+    // Small buffers are slices of Node's shared pool (other buffers' memory): those are copied, the rest moved.
+    const own = p.plain.buffer.byteLength > Buffer.poolSize ? p.plain : Buffer.from(p.plain);
     port.postMessage({ id: m.id, prepared: { ...p, plain: own } }, [own.buffer as ArrayBuffer]);
   });
 }

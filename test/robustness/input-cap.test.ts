@@ -89,4 +89,14 @@ describe('concatenated gzip members', () => {
     const items = await readAll([file]);
     expect(items.map((i) => ('record' in i ? (i.record as { eventID: string }).eventID : i.error))).toEqual([JSON.parse(SSH).eventID, 'second-member']);
   });
+
+  it('reads a log file whose last member is small: the size in its trailer is only that member\'s', async () => {
+    const ids = Array.from({ length: 200 }, (_, i) => `id-${i}`);
+    const body = ids.map((eventID) => JSON.stringify({ ...JSON.parse(SSH), eventID })).join(',');
+    const file = join(dir, 'small-last-member.json.gz');
+    // The trailer says 2 bytes; the file gives ~250 KB: inflated chunk by chunk, as any gzip whose claim is wrong.
+    writeFileSync(file, Buffer.concat([gzipSync(`{"Records":[${body}`), gzipSync(']}')]));
+    const items = await readAll([file]);
+    expect(items.map((i) => ('record' in i ? (i.record as { eventID: string }).eventID : i.error))).toEqual(ids);
+  });
 });
