@@ -282,6 +282,8 @@ export async function benchLambda(opts: LambdaBenchOptions = {}): Promise<Functi
         ALERT_TOPIC_ARN: `arn:aws:sns:${region}:${account}:sgwatch-bench-alerts`,
         // sgwatch runs in the account it watches (the remediator refuses other accounts).
         SELF_ROLE_ARNS: `arn:aws:iam::${account}:role/sgwatch-bench-lambda`,
+        // A single-account stack (no orgId): no Organization audit queue, as deployed.
+        ORG_AUDIT_QUEUE_URL: '',
       });
       // The scheduled audit takes no CloudTrail event and reads a whole account: its bundle size is
       // reported, its run is measured by bench/audit.mts (the same judgement, at account scale).
@@ -387,7 +389,7 @@ export function printLambdaReport(reports: FunctionReport[], log: (s: string) =>
     const ok = r.zipBytes <= ZIP_TARGET;
     log(`  ${r.functionName} (${r.handler})`);
     log(`    zipped bundle  ${kb(r.zipBytes).padStart(8)}  (${r.zip}; unzipped ${kb(r.bundleBytes)})   target ≤ 1 MB ${ok ? 'ok' : 'MISSED'}`);
-    if (r.coldStarts.length === 0) log('    scheduled (no CloudTrail event): its audit is measured in "Audit of standing rules" below');
+    if (r.coldStarts.length === 0) log('    no CloudTrail event (the scheduled audit or its SQS workers): the audit is measured in "Audit of standing rules" below');
     for (const c of r.coldStarts) {
       const hit = c.totalMs <= COLD_TARGET_MS;
       const res = c.result as { status?: string; alert?: string; remediation?: string } | undefined;
