@@ -89,7 +89,7 @@ export function* expand(value: unknown, where: string, depth = 0): Generator<Exp
       yield { error: prefix(where, `"Records" is ${typeName(records)}, expected a list of CloudTrail records`) };
       return;
     }
-    yield* expandRecords(records, dot, depth);
+    for (let i = 0; i < records.length; i++) yield* expandRecordsEntry(records[i], dot, i, depth);
     return;
   }
 
@@ -156,20 +156,14 @@ export function* expand(value: unknown, where: string, depth = 0): Generator<Exp
 }
 
 /**
- * The entries of a `"Records"` list (a log file's records, or SNS notifications): what expand
- * yields for `{"Records": records}` found at `dot` (`''` for a whole file).
- */
-function* expandRecords(records: readonly unknown[], dot: string, depth: number): Generator<Expanded> {
-  for (let i = 0; i < records.length; i++) yield* expandRecordsEntry(records[i], `${dot}Records[${i}]`, depth);
-}
-
-/**
- * One entry of a `"Records"` list, at `here` (`Records[3]`): a CloudTrail record, or an SNS
- * notification whose Message holds one. Also used by log-file-records.ts, which parses a log
+ * Entry `i` of a `"Records"` list found at `dot` (`''` for a whole file): a CloudTrail record, or
+ * an SNS notification whose Message holds one. Its label (`Records[3]`) is built only for an
+ * error or a Message, not for each record. Also used by log-file-records.ts, which parses a log
  * file's records one at a time.
  */
-export function* expandRecordsEntry(r: unknown, here: string, depth: number): Generator<Expanded> {
+export function* expandRecordsEntry(r: unknown, dot: string, i: number, depth: number): Generator<Expanded> {
   if (isObj(r) && isObj(r.Sns)) {
+    const here = `${dot}Records[${i}]`;
     const message = r.Sns.Message;
     if (typeof message !== 'string') {
       yield { error: `${here}.Sns.Message is ${typeName(message)}, expected a JSON string` };
@@ -186,6 +180,6 @@ export function* expandRecordsEntry(r: unknown, here: string, depth: number): Ge
   } else if (isObj(r)) {
     yield { record: r };
   } else {
-    yield { error: `${here} is ${typeName(r)}, expected a CloudTrail record` };
+    yield { error: `${dot}Records[${i}] is ${typeName(r)}, expected a CloudTrail record` };
   }
 }

@@ -10,7 +10,7 @@
  * just before it is judged is garbage soon after, instead of a whole file's
  * records surviving every young-generation collection until the file is done.
  *
- * The same records, or the general path: `logFileItems` returns undefined
+ * The same records, or the general path: `recordBounds` returns undefined
  * unless the bytes have that one shape (one key "Records", a list of objects,
  * nothing after it but whitespace), and the caller then reads the file whole
  * (text-records.ts), with its error messages. The scan only finds where each
@@ -21,7 +21,6 @@
  */
 import { describeJsonError } from './json-error';
 import { expandRecordsEntry, type Expanded } from './formats';
-import { isObj } from './fields';
 import { DocumentTooLarge, MAX_DOCUMENT_CHARS } from './text-records';
 
 const SPACE = 0x20;
@@ -44,9 +43,14 @@ function skipSpace(b: Uint8Array, i: number): number {
   return i;
 }
 
+/** Where the list of a log file's head (`{"Records":[`) ends, or undefined: not a log file. */
+function headEnd(b: Buffer): number | undefined {
+  return HEAD.exec(b.toString('latin1', 0, Math.min(b.length, 256)))?.[0].length;
+}
+
 /** Whether bytes start as a CloudTrail log file does (`{"Records":[`, after whitespace): worth reading whole to find its records. */
 export function startsLikeLogFile(head: Buffer): boolean {
-  return HEAD.test(head.toString('latin1', 0, Math.min(head.length, 256)));
+  return headEnd(head) !== undefined;
 }
 
 /**
@@ -55,9 +59,9 @@ export function startsLikeLogFile(head: Buffer): boolean {
  */
 export function recordBounds(b: Buffer): number[] | undefined {
   const n = b.length;
-  const head = HEAD.exec(b.toString('latin1', 0, Math.min(n, 256)));
-  if (!head) return undefined;
-  let i = skipSpace(b, head[0].length);
+  const head = headEnd(b);
+  if (head === undefined) return undefined;
+  let i = skipSpace(b, head);
   const bounds: number[] = [];
   if (b[i] !== CLOSE_BRACKET) {
     for (;;) {
@@ -96,15 +100,6 @@ export function recordBounds(b: Buffer): number[] | undefined {
   return skipSpace(b, i + 1) === n ? bounds : undefined;
 }
 
-/**
- * The records of a CloudTrail log file, each parsed when it is reached, or
- * undefined when the bytes are any other shape (read those whole).
- */
-export function logFileItems(b: Buffer, maxRecordChars = MAX_DOCUMENT_CHARS): Iterable<Expanded> | undefined {
-  const bounds = recordBounds(b);
-  return bounds ? recordItems(b, bounds, maxRecordChars) : undefined;
-}
-
 /** The records at `bounds` (from recordBounds, maybe on another thread), each parsed when it is reached. */
 export function* recordItems(b: Buffer, bounds: readonly number[], maxRecordChars = MAX_DOCUMENT_CHARS): Generator<Expanded> {
   for (let k = 0; k < bounds.length; k += 2) {
@@ -118,8 +113,6 @@ export function* recordItems(b: Buffer, bounds: readonly number[], maxRecordChar
       yield { error: `Records[${k / 2}]: not JSON: ${describeJsonError(text, err)}` };
       continue;
     }
-    // A record (the common case) as expandRecordsEntry yields it, without building its `Records[i]` label.
-    if (isObj(value) && !isObj(value.Sns)) yield { record: value };
-    else yield* expandRecordsEntry(value, `Records[${k / 2}]`, 0);
+    yield* expandRecordsEntry(value, '', k / 2, 0);
   }
 }

@@ -50,7 +50,7 @@ function largeLogFile(file: string, size: number, cap: number): PreparedFile | u
   }
   if (!startsLikeLogFile(head.subarray(0, n))) return undefined;
   const plain = readFileSync(file);
-  const bounds = plain.length <= cap ? recordBounds(plain) : undefined;
+  const bounds = recordBounds(plain);
   return bounds ? { kind: 'whole', plain, bounds } : undefined;
 }
 

@@ -35,10 +35,10 @@ import { recordBounds, recordItems } from './log-file-records';
 import { preparedError } from './prepare-file';
 import { ReadAhead } from './read-ahead';
 import { GZIP_1, GZIP_2, InputTooLarge, MAX_INPUT_BYTES, mib, plainBytes } from './input-bytes';
-
-export { MAX_INPUT_BYTES };
 import { INPUT_FILE, isS3Url, keyInWindow, type TimeWindow } from '../s3/trail-keys';
 import { INVENTORY_FILE } from '../context/inventory-beside';
+
+export { MAX_INPUT_BYTES };
 
 /** An object named by a remote input (`s3://...`): its bytes, or why they could not be had. */
 export type RemoteInput = { name: string; bytes: Buffer } | { name: string; error: string };
@@ -65,7 +65,6 @@ export interface ReadOptions {
   /** The read-ahead thread's script (default: dist/read-worker.js beside the bundle, when there); false: none. For tests. */
   readAhead?: string | false;
 }
-
 
 /**
  * Whether a folder walk reads this file: an input file by name (INPUT_FILE)
@@ -132,7 +131,6 @@ async function* files(path: string, window: TimeWindow | undefined): AsyncGenera
   else yield { file: path };
 }
 
-
 /** Text chunks of a byte stream, gunzipped when it starts with the gzip magic bytes. */
 async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number): AsyncGenerator<string> {
   const it = input[Symbol.asyncIterator]();
@@ -185,11 +183,10 @@ async function* decodedText(input: AsyncIterable<Buffer | string>, cap: number):
 }
 
 /**
- * Files up to this size (as stored, compressed or not) are read in one go and
- * decoded once: CloudTrail's own log files are a few MB at most, and reading
- * them whole avoids per-chunk string building (2-3x faster). Synchronous on
- * purpose: the replay reads one file at a time anyway, and async gunzip adds a
- * copy of every chunk. Larger files are streamed.
+ * Files up to this size (as stored, compressed or not) are read in one go
+ * (prepare-file.ts), on the read-ahead thread when there is one: CloudTrail's
+ * own log files are a few MB at most. Larger files are streamed, except a
+ * plain CloudTrail log file, which is read whole as bytes too.
  */
 export const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 

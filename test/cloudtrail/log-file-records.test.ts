@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expand, type Expanded } from '../../lib/cloudtrail/formats';
-import { logFileItems, recordBounds } from '../../lib/cloudtrail/log-file-records';
+import { recordBounds, recordItems } from '../../lib/cloudtrail/log-file-records';
 
 const SAMPLES = 'test/fixtures/cloudtrail-samples';
 /** Every record shipped in test fixtures and events/, as parsed values (real shapes nobody here wrote, and ours). */
@@ -20,9 +20,11 @@ function sampleRecords(): unknown[] {
 
 /** What reading the text whole gives (text-records.ts parses it once, then formats.ts expands it). */
 const whole = (text: string): Expanded[] => [...expand(JSON.parse(text), '')];
+/** What the reader does with bytes read whole (lib/cloudtrail/read.ts): the records where they are found, else undefined. */
 const split = (text: string): Expanded[] | undefined => {
-  const items = logFileItems(Buffer.from(text, 'utf8'));
-  return items && [...items];
+  const b = Buffer.from(text, 'utf8');
+  const bounds = recordBounds(b);
+  return bounds && [...recordItems(b, bounds)];
 };
 
 // Strings that look like structure: braces, brackets, quotes and backslashes inside values.
@@ -43,7 +45,7 @@ const TRICKY = {
   },
 };
 
-describe('logFileItems: a CloudTrail log file read record by record', () => {
+describe('recordBounds + recordItems: a CloudTrail log file read record by record', () => {
   it('gives exactly what reading the file whole gives, for every sample record, compact and pretty-printed', () => {
     const records = [...sampleRecords(), TRICKY];
     expect(records.length).toBeGreaterThan(40);
@@ -112,7 +114,8 @@ describe('logFileItems: a CloudTrail log file read record by record', () => {
   });
 
   it('a record longer than the limit on one string is the input error (DocumentTooLarge)', () => {
-    const items = logFileItems(Buffer.from(JSON.stringify({ Records: [{ a: 'x'.repeat(50) }] })), 20)!;
+    const b = Buffer.from(JSON.stringify({ Records: [{ a: 'x'.repeat(50) }] }));
+    const items = recordItems(b, recordBounds(b)!, 20);
     expect(() => [...items]).toThrow(/longer than 20 characters/);
   });
 });

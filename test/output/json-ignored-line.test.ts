@@ -36,14 +36,18 @@ const ignoredRecord = fc.record(
 
 describe('toJsonLine of an ignored record', () => {
   it('is byte for byte the general JSON form, whatever the record holds', () => {
+    let compared = 0;
     fc.assert(
       fc.property(ignoredRecord, fc.constantFrom<RemediationMode>('off', 'dry-run', 'enforce'), text, (record, mode, path) => {
         const r = processRecord(`${path}#0`, record, { policy, mode });
         if (r.verdict.outcome !== 'ignored') return; // a record the generator made into a change or invalid
+        compared++;
         expect(toJsonLine(r)).toBe(general(r));
       }),
       { numRuns: 500 },
     );
+    // Most generated records are ignored ones: the comparison ran on them, not on a handful.
+    expect(compared).toBeGreaterThan(250);
   });
 
   it('covers the shipped ignored sample and each remediation mode', () => {
